@@ -324,6 +324,9 @@ NEXT_UP = Voiced(
 TROUBLE = ["That sounds frustrating; let's get it sorted now.", "Apologies for the trouble. I can take care of it here.",
            "I understand how annoying that is. Let's fix it now.", "Thanks for your patience with this. Let's sort it out.",
            "Apologies for the hassle; I'll help you with it here."]
+# the same, when the reply is guidance for steps only the customer can take (`guided`): the assistant
+# goes through them with the customer, it takes care of nothing itself (one for one with `TROUBLE`)
+TROUBLE_GUIDED = [t.replace("I can take care of it here.", "Let's go through it together.") for t in TROUBLE]
 # the same, when the reply is a refusal: nothing promised
 TROUBLE_THEN_NO = ["Sorry you had trouble with that.", "I understand how annoying that is.",
                    "Thanks for your patience with this.", "Sorry about the hassle so far."]

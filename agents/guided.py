@@ -86,6 +86,54 @@ def instructions(guide: Sequence[str]) -> list[str]:
     return out
 
 
+def marked(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
+    """The steps a guided request's checklist marks, as the guide words them: for each of its writes,
+    in order, the text it was made from (`spans`, the workflow step's span) as the guide line made
+    of it (`_line_of`), else the span itself. The guidance tells exactly these, so the checklist the
+    close says was marked holds the steps the customer was told and no others (a command such as
+    "export EDITOR=mcedit" is told where the checklist marks it; a note it does not mark is left to
+    the guide). Empty where a write has no span (a hand-written or model-written domain): the
+    guide's instructions are said then."""
+    if not spans or any(not s for s in spans):
+        return []
+    out: list[str] = []
+    for span in spans:
+        said = " ".join((span or "").split())
+        line = _line_of(said, guide) or said
+        line = line[:1].upper() + line[1:]
+        line = line.rstrip(" :")
+        if line[-1] not in ".!?)\"'…`":
+            line += "."
+        out.append(line)  # (a step the guide gives twice, "Click Open.", is marked twice: told twice)
+    return out
+
+
+def _line_of(span: str, guide: Sequence[str]) -> str | None:
+    """The guide line made of a step's text: the same line; one cut short ("…"); one the guide said
+    with what the text shows after it ('Check results of the following command: "aptitude search
+    ..."') or without its pointer ("Start exim4." of "Start exim4 by the following."): the line all
+    of whose words the step has, or that opens with the step's own words."""
+    key = _key(span)
+    for g in guide:
+        if _key(g) == key:
+            return g
+    for g in guide:
+        k = _key(g)
+        if g.endswith("…") and key.startswith(_key(g[:-1])) or k.startswith(key.rstrip(".:") + ":"):
+            return g
+    words = set(_WORD.findall(key.lower()))
+    fits = [g for g in guide if (w := set(_WORD.findall(g.lower()))) and w <= words]
+    return max(fits, key=len) if fits else None
+
+
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _key(text: str) -> str:
+    """A guide line and the span it was cleaned from, alike (one space; braces as brackets)."""
+    return " ".join(text.split()).translate(str.maketrans("{}", "()")).strip()
+
+
 def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, extra: str = "") -> str:
     """The guidance before a guided request's writes: how to do it, and whether to mark the steps done
     on the record's checklist once the customer has done them (a yes/no question the customer answers

@@ -866,7 +866,15 @@ class WorkflowAgent:
         written = {n for s in plan.steps if s.writes for n, (kind, _) in s.args.items() if kind == "const"}
         given = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
         extra = S.details(given, SECRET, said=doing, names=S.own_names(records(seen)), yours=self.yours(turn))
-        return G.confirm(turn.rng, doing, G.instructions(self.compiled.domain.guide), thing, extra)
+        return G.confirm(turn.rng, doing, self._marked(plan) or G.instructions(self.compiled.domain.guide), thing, extra)
+
+    def _marked(self, plan: Plan) -> list[str]:
+        """The guide's steps the request's writes mark done (`guided.marked`): what its guidance tells.
+        Every write of a guided request marks its step on the checklist, a step the customer takes
+        (`customer_step`) or one of a software guide's own commands ("press level heading")."""
+        spans = [w.span.text if w.span else None for s, w in zip(plan.steps, plan.workflow.steps)
+                 if s.writes and s.tool in self.compiled.tools]
+        return G.marked(self.compiled.domain.guide, spans)
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
         """What an earlier read by the same tool still shows of the one record the read step `at`
@@ -1643,7 +1651,9 @@ def _heard_trouble(out: dict[str, Any], messages: list[dict[str, Any]]) -> dict[
     ack = next((a for a in B.ACK if a and text.startswith(a + " ")), "")
     rest = text[len(ack):].lstrip()
     # before a refusal, no "I can take care of it here": the trouble is heard, nothing is promised
-    bank = B.TROUBLE_THEN_NO if any(rest.startswith(lead) for lead in B.REFUSE_LEAD) else B.TROUBLE
+    # before guidance for the customer's own steps, nothing the assistant would do: "Let's go through it together."
+    bank = B.TROUBLE_THEN_NO if any(rest.startswith(lead) for lead in B.REFUSE_LEAD) else \
+        B.TROUBLE_GUIDED if G.GUIDANCE.search(rest) else B.TROUBLE
     return {**out, "content": f"{bank[seed % len(bank)]} {rest}"}
 
 

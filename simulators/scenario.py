@@ -112,13 +112,21 @@ _IMPERATIVE = re.compile(r"^(?:add|apply|ask|book|buy|cancel|change|check|close|
                          r"unfreeze|unlock|update|upgrade|view)\b", re.IGNORECASE)
 
 
+#: what only a manual writes in a step, which nobody says asking for help: a command or setting ("="),
+#: a path or value in quotes, brackets, a key or option ("Ctrl-D", "--help"), an example ("e.g."), a
+#: man page's section ("ssh(1)")
+_MANUAL = re.compile(r"[=\"“”\[\]<>|`~]|(?:^|\s)--?[a-z]|\be\.g\b|\w\(\d\)|\b(?:Ctrl|Alt)-", re.IGNORECASE)
+
+
 def _request_part(sentence: str) -> str:
     """Of "Title: its main step", the part a user asks with: the first part that is a request
     ("Dispute a charge: add details ...": the title; "Spending Alerts on Hunter Green: set the
     delivery preference to {x}": the step, not a topic) or a doing, said as it is, the goal's word
     the assistant knows ("EcoCard: Redeeming Points: go to Rewards": redeeming points); else the title."""
     parts = [re.sub(r"^how to\s+", "", p.strip(), flags=re.IGNORECASE) for p in re.split(r":(?:\s|$)", sentence)]
-    for part in parts if len(parts) > 1 else ():
+    for k, part in enumerate(parts if len(parts) > 1 else ()):
+        if k and _MANUAL.search(part):  # a step in the manual's own words ("export EDITOR=mcedit ...",
+            continue  # 'mount old system at "/path/to/old/system/"'): nobody asks so; the title says what
         first = part.split(" ", 1)[0].lower()
         if first in REQUEST_VERBS and " " in part.strip():  # a verb alone ("open", a shell page's title) asks nothing
             return part

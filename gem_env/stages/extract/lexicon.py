@@ -338,6 +338,58 @@ _POINTER_TAIL = re.compile(r"\s+(?:(?:by|as|in|with|like|to\s+include)\s+)?(?:(?
                            r"(?:in\s+)?(?:the\s+following|follows|the\s+example\s+below)\s*[:.]?$", re.I)
 
 
+#: a step that points at what the text shows after it ("Check results of the following command.",
+#: "Start exim4 by the following.", "... as shown below:")
+_POINTS = re.compile(r"\b(?:the\s+following|as\s+follows|(?:shown|given|listed)\s+below|the\s+example\s+below)\b"
+                     r"[^.!?]{0,60}[.:]?\s*$", re.I)
+#: a line of a command or configuration a text shows: a shell prompt and its command ("# aptitude purge
+#: '~c'", "$ debuild"; not code's "#include"), an assignment ("export EMAIL=...", "EDITOR=mcedit"), a
+#: setting of a colon-joined name ('APT::Periodic::Update-Package-Lists "1";'), an APT source line
+#: ("deb http://... bookworm main") or a header-style setting ("Pin-Priority: 1010")
+_CODE_LINE = re.compile(r"^(?:[#$]\s+[\w./~<\[-].*|(?:export\s+)?[A-Za-z_][\w.]*\s*[+:]?=\s*\S.*|"
+                        r"[\w.-]+(?:::[\w.-]+)+\s.*|deb(?:-src)?\s+\S+://\S+.*|[A-Z][\w-]*:\s+\S{1,30}(?:\s\S{1,30}){0,2})$")
+_PROMPT = re.compile(r"^[#$]\s+")
+#: a line of a shell script, not a command's output ("if ! shopt -oq posix; then", ". /etc/bash_completion")
+_SCRIPT = re.compile(r"^(?:if|then|else|elif|fi|for|while|do|done|case|esac|function)\b|^\.\s+/|^\w+\(\)\s*\{")
+
+
+def shown_after(text: str, end: int) -> list[str]:
+    """The command or configuration lines a text shows right after a step that points at them: in
+    the paragraph after the step's line, its commands at a shell prompt (the first three; the lines
+    between them are their output), or its one to three lines of configuration (`_CODE_LINE`);
+    without prompts. [] where the text shows none there (its listing was lost, or prose follows)."""
+    m = re.match(r"[^\n]*\n(?:[^\S\n]*\n)*((?:[^\n]*\S[^\n]*(?:\n|$))+)", text[end:])
+    if not m:
+        return []
+    lines = [" ".join(line.split()) for line in m.group(1).splitlines()]
+    lines = [line for line in lines if line and line not in ("#", "$")]
+    if lines and _PROMPT.match(lines[0]) and _CODE_LINE.match(lines[0]):
+        if any(_SCRIPT.match(line) for line in lines if not _PROMPT.match(line)):
+            return []  # a script, whose "# ..." lines are its comments ("# enable bash-completion")
+        lines = [line for line in lines if _PROMPT.match(line)][:3]
+    if not 1 <= len(lines) <= 3 or not all(_CODE_LINE.match(line) and len(line) <= 100 and not line.endswith("\\")
+                                           for line in lines):
+        return []
+    return [_PROMPT.sub("", line) for line in lines]
+
+
+def with_shown(step: str, text: str, end: int) -> str:
+    """A step as a guide tells it (`end`: where it ends in `text`): one that points at what the text
+    shows after it is said with that ('Check results of the following command: "aptitude search
+    \'~c\'".'), or, where the text shows nothing there, without the pointer ("Start exim4 by the
+    following." -> "Start exim4."); any other step as it is. Told as it was, the step pointed at
+    text the conversation never carries ("For example, try the following.")."""
+    if not _POINTS.search(step):
+        return step
+    shown = shown_after(text, end)
+    if shown:
+        return step.rstrip(" .:") + ": " + ", then ".join(f"`{s}`" if '"' in s else f'"{s}"' for s in shown) + "."
+    cut = without_pointer(step.rstrip())
+    # (not where only its verb is left: "For example, try." says less than what it pointed at)
+    left = re.sub(r"^\W*(?:for example|for instance|then|now|next)\b,?\s*", "", cut, flags=re.I)
+    return cut + "." if cut != step.rstrip() and len(left.split()) >= 2 else step
+
+
 def without_pointer(text: str) -> str:
     """`text` without a pointer to what follows at its end (`_POINTER_TAIL`), where an act remains
     ("execute the following" stays whole)."""

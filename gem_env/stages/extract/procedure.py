@@ -20,7 +20,7 @@ from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
 from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS
 from ...tools.render import is_money
-from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
+from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
@@ -180,6 +180,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.game: str | None = None        # the game the title's task is done in (`title_game`)
         self.spans: list[tuple[int, int]] = []
 
+    def _guide_line(self, info: StepInfo) -> str:
+        """A step as the guide tells it, on one line: with the command or setting the text shows after
+        a step that points at it (`lexicon.with_shown`)."""
+        step = _clean(info.step.text, 200)
+        return _clean(with_shown(step, self.text, info.step.end), 320) if not step.endswith("…") else step
+
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
@@ -189,7 +195,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
         self.notes = [] if self.service or not acts else [i for i in self.infos if i not in acts]
         if self.notes:  # a step to understand, know or enjoy is no act: the guide says it, no call does it
-            self.guide = [_clean(i.step.text, 200) for i in self.infos]
+            self.guide = [self._guide_line(i) for i in self.infos]
             self.infos = acts
             promote_action(self.infos)
         if self.service:
@@ -868,7 +874,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             "signed_in": ["email"] if "email" in workflow["knows"] else [],
             # the steps the acts carry out, as the text says them (`procedure_acts`)
             # (and where a step is no act: it is said there, and nowhere else)
-            "guide": self.guide if self.notes else [_clean(i.step.text, 200) for i in self.infos] if self.step_acts else [],
+            "guide": self.guide if self.notes else [self._guide_line(i) for i in self.infos] if self.step_acts else [],
             "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
                            "spans": [_span(text, a, b) for a, b in spans]},
         }

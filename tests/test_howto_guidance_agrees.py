@@ -1,0 +1,85 @@
+"""The guidance a how-to's customer gets and the checklist the assistant then marks agree (s57 items 2
+and 4): the numbered steps told are the steps the writes mark, in order, so "I've marked the steps done
+on your map's checklist" is of steps the customer was told; a note the checklist does not mark ("Know
+that ...") is not told as a step, and a command it marks is told. Before guidance, a customer whose
+earlier try failed hears nothing the assistant would do itself ("I can take care of it here.")."""
+from __future__ import annotations
+
+import json
+import re
+
+from gem_env.agents import banks as B
+from gem_env.agents import guided as G
+from gem_env.agents.workflow_agent import WorkflowAgent, _heard_trouble
+from gem_env.documents import Document, Verdict
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.tools import Domain, compile_domain
+from gem_env.tools.kinds import customer_step
+
+GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+HALO = Document(id="openpi:Halo", title="How to Get out of Maps on Halo 3", text=(
+    "1. Make a Mongoose on Valhalla at the edge of the map (the water side).\n"
+    "2. Know that the map edge is guarded by a force field.\n"
+    "3. Make a Wraith about 2 meters back, then ram the accelerating Mongoose.\n"
+    "4. For a split second the Mongoose will go out the map.\n"))
+_ITEM = re.compile(r"^\d+\. (.+)$", re.M)
+
+
+async def test_the_steps_told_are_the_steps_the_checklist_marks() -> None:
+    domain = OfflineExtractor(archetypes=False).extract(HALO, GENERAL)
+    assert isinstance(domain, Domain), domain
+    assert "Know that the map edge is guarded by a force field." in domain.guide  # (the prompt still has it)
+    compiled = compile_domain(domain)
+    marks = {t.name for t in domain.tools if customer_step(t.description)}
+    tasks, _ = make_tasks(compiled, per_domain=4, seed=0)
+    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
+    checked = 0
+    for traj in await run_rollouts(jobs, concurrency=2):
+        assert traj.verification.passed, (traj.id, traj.verification.failed)
+        guidance = [m["content"] for m in traj.messages if m["role"] == "assistant" and m.get("content")
+                    and G.GUIDANCE.search(m["content"])]
+        if not guidance:
+            continue
+        told = _ITEM.findall(guidance[-1])
+        assert not any(t.startswith("Know that") for t in told), told
+        ids = {c["id"] for m in traj.messages for c in m.get("tool_calls") or [] if c["function"]["name"] in marks}
+        marked = [json.loads(m["content"])["progress"] for m in traj.messages
+                  if m["role"] == "tool" and m.get("tool_call_id") in ids]
+        if not marked:
+            continue  # declined: nothing marked
+        checked += 1
+        assert len(told) == len(marked), (told, marked)
+        for step, line in zip(marked, told):
+            assert line.lower().startswith(step.lower()), (step, line)
+    assert checked
+
+
+def test_a_marked_step_is_told_as_the_guide_words_it_and_a_note_is_not() -> None:
+    guide = ["Then you can move your cursor.", "Know that the editor saves on exit.",
+             "export EDITOR=mcedit export VISUAL=mcedit", "Start the editor.\u2026"]
+    spans = ["Then you can move\n   your cursor.", "export EDITOR=mcedit\n export VISUAL=mcedit",
+             "Start the editor.\u2026"]
+    assert G.marked(guide, spans) == ["Then you can move your cursor.", "Export EDITOR=mcedit export VISUAL=mcedit.",
+                                      "Start the editor.\u2026"]
+    assert G.marked(guide, [*spans, None]) == []  # a write without its text: the guide's instructions then
+    # a guide line said with what its text shows, or without its pointer, is the line of its step
+    shown = ["Check results of the following command: \"aptitude search '~c'\".", "Start exim4."]
+    assert G.marked(shown, ["Check results of the following\n command.", "Start exim4 by the following."]) == shown
+
+
+def test_a_guided_reply_after_trouble_promises_nothing_the_assistant_does() -> None:
+    messages = [{"role": "system", "content": "x"},
+                {"role": "user", "content": "Hi, I tried to do this in the app and it didn't work."}]
+    guidance = "Here's how to connect a Wii:\n1. Plug it in.\nOnce you've done it, would you like me to mark it done on the checklist for your Wii?"
+    leads = set()
+    for k in range(40):  # every lead the bank has (the seed is the customer's first words)
+        first = {"role": "user", "content": f"Hi {k}, I tried to do this in the app and it didn't work."}
+        out = _heard_trouble({"role": "assistant", "content": guidance}, [messages[0], first])
+        leads.add(out["content"].split("Here's how")[0].strip())
+    assert len(leads) == len(B.TROUBLE_GUIDED) and not any("take care of it" in lead for lead in leads), leads
+    done = _heard_trouble({"role": "assistant", "content": "I've frozen your card."}, messages)
+    assert done["content"].split(" I've frozen")[0] in B.TROUBLE  # a service's own act keeps its lead
