@@ -361,6 +361,17 @@ CLOSE = Voiced(
     brisk=["Anything else?", "Anything else?", "Anything else?", "Need anything else?", "Anything else today?",
            "Anything else I can do?", "Anything else for now?"],
 )
+# after a hand-off to a person, which ends the chat (no session goes on after one): who takes it from
+# here, in place of "Anything else?" (each says "from here", by which `workflow_agent._settled` knows
+# the request ended)
+HANDED_OVER = Voiced(
+    plain=["Someone from our team will take it from here.", "A colleague will pick it up from here.",
+           "One of our team will take it on from here.", "A person on our team will follow up from here."],
+    warm=["Someone from our team will take good care of it from here.", "A colleague will pick it up from here."],
+    formal=["A member of our team will take the matter forward from here.",
+            "A colleague will handle it from here."],
+    brisk=["Someone will pick it up from here.", "A colleague takes it from here."],
+)
 DECLINED = Voiced(
     plain=["No problem, I won't make that change.", "Understood, I'll leave it as it is.", "Okay, I've stopped there.",
            "That's fine, I haven't changed anything.", "Alright, I'll hold off.",
@@ -403,16 +414,21 @@ REFUSE_BODY = Voiced(
             "our policy doesn't allow me to {action}."],
     brisk=["I can't {action}.", "I'm unable to {action}.", "that can't be done: I can't {action}."],
 )
-# the rule is quoted as it is written, as a sentence of its own or after a colon
+# why, as a support agent says it (never "The rule is:", "Reason:", "Our policy states:"): the rule's
+# own words (`prechecks.as_said`), on their own or after "That's because"; an instruction or a
+# condition ("If you recently returned ...") only on its own or after "Here's why:"
 REFUSE_WHY = Voiced(
-    plain=["The rule is: {after_colon}", "Here's the reason: {after_colon}", "{Reason}",
-           "Our policy says: {after_colon}", "Here's why: {after_colon}", "Per our rules: {after_colon}",
-           "That's down to this rule: {after_colon}"],
-    warm=["It's because of this rule: {after_colon}", "The reason is this: {after_colon}", "{Reason}",
-          "Here's why: {after_colon}"],
-    formal=["Our policy states: {after_colon}", "The applicable rule is: {after_colon}", "{Reason}",
-            "Per our rules: {after_colon}"],
-    brisk=["{Reason}", "Reason: {after_colon}", "The rule: {after_colon}"],
+    plain=["{Reason}", "{Reason}", "That's because {after_colon}", "Here's why: {after_colon}",
+           "You see, {after_colon}", "The thing is, {after_colon}"],
+    warm=["{Reason}", "That's because {after_colon}", "You see, {after_colon}", "Here's why: {after_colon}"],
+    formal=["{Reason}", "That is because {after_colon}", "{Reason}"],
+    brisk=["{Reason}", "{Reason}", "That's because {after_colon}"],
+)
+REFUSE_WHY_AS_IS = Voiced(
+    plain=["{Reason}", "{Reason}", "Here's why: {after_colon}"],
+    warm=["{Reason}", "Here's why: {after_colon}"],
+    formal=["{Reason}"],
+    brisk=["{Reason}"],
 )
 FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
           "Something went wrong on our side: {error}", "That didn't work, I'm afraid: {error}",
@@ -446,14 +462,15 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {noun} is it?",
          "I have {n} {nouns} here: {options}. Which {noun} should I use?",
          "You have {n} {nouns}: {options}. Which {noun} do you mean?",
          "I see {n} {nouns} under your name: {options}. Which {noun} would that be?",
-         "There's more than one here, {n} {nouns}: {options}. Which {noun} should I go with?"]
+         "I found {n} {nouns}: {options}. Which {noun} should I go with?"]
 #: ... of the record a move names by its part, among the customer's records (`speech.which_moved`; the
 #: user hears "the account it's coming from" as asking for that key)
 WHICH_MOVED_ALL = ["You have {n} {nouns}: {options}.", "I can see {n} {nouns} under your name: {options}.",
                    "There are {n} {nouns} on file: {options}."]
-WHICH_MOVED_FITTING = ["Of your {n} {nouns}, {k} qualify: {options}.", "You have {n} {nouns}, and {k} qualify: {options}."]
-WHICH_MOVED_ONLY = ["Of your {n} {nouns}, only {option} qualifies. Is that the {noun} it's {way}?",
-                    "You have {n} {nouns}, and only {option} qualifies. Is that the {noun} it's {way}?"]
+WHICH_MOVED_FITTING = ["Of your {n} {nouns}, {k} could work for this: {options}.",
+                       "You have {n} {nouns}, and {k} of them could be used here: {options}."]
+WHICH_MOVED_ONLY = ["Of your {n} {nouns}, only {option} could work for this. Is that the {noun} it's {way}?",
+                    "You have {n} {nouns}, and only {option} could be used here. Is that the {noun} it's {way}?"]
 WHICH_MOVED_ASK = ["Which one is the {noun} it's {way}?", "Which of them is the {noun} it's {way}?",
                    "Could you tell me which one is the {noun} it's {way}?"]
 WHICH_MOVED_AGAIN = ["Thanks, that's {chosen}. And which one is the {noun} it's {way}?",

@@ -247,7 +247,8 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
         elif is_count(name, value):  # "It will be for 3 nights.", never "the nights will be 3"
             counts.append(counted(name, value))
         elif isinstance(value, str) and value.count(" ") >= 3:  # words of the customer's own: quoted
-            details.append(f'the {field} will read "{value}"')
+            # (its own closing stop left out: 'will read "... cannot be changed". Is that okay?' read '.".')
+            details.append(f'the {field} will read "{value.rstrip().rstrip(".")}"')
         else:
             details.append(f"the {field} will be {spoken(name, value)}")
     records = "".join(f" {prep} {joined([r for p, r in fors if p == prep])}" for prep in dict(fors))

@@ -176,8 +176,50 @@ def is_rule_message(spec: ToolSpec, message: str) -> bool:
 
 def states_rule(message: str, text: str) -> bool:
     """Whether `text` states a rule's message (its values filled in) as a refusal says it: to the
-    customer (`addressed`), "this doctor" as the one meant ("your doctor Daniel Burton")."""
-    return _filled(addressed(message.strip().rstrip(".")), "", re.IGNORECASE).search(text) is not None
+    customer (`addressed`), as a person says it (`as_said`), "this doctor" as the one meant ("your
+    doctor Daniel Burton")."""
+    return any(_filled_said(form, "", re.IGNORECASE).search(text) is not None
+               for form in said_forms(addressed(message.strip().rstrip("."))))
+
+
+def as_said(rule: str) -> str:
+    """A rule's sentence as a support agent says it, not as a rulebook reads: "A card that is frozen
+    cannot be changed" -> "A frozen card can't be changed", "Only an account that is open can send
+    money" -> "Only an open account can send money"; otherwise its "that is", "cannot", "is not"
+    contracted ("A plan that's paid off can't be changed"). Its words stay (a refusal must still
+    give the rule's reason, `verify_kinds.gives_reason`)."""
+    m = _STATE_RULE.match(rule)
+    if m is not None:
+        only, noun, state, rest = m["only"] or "", m["noun"], m["state"], m["rest"]
+        article = "an" if state[:1].lower() in "aeiou" else "a"
+        first = (only + article) if only else article.capitalize() if rule[:1].isupper() else article
+        return _contracted(f"{first} {state} {noun} {rest}")
+    return _contracted(rule)
+
+
+def said_forms(rule: str) -> list[str]:
+    """`rule` as written and as a refusal may say it (`as_said`, and only contracted)."""
+    return list(dict.fromkeys([rule, as_said(rule), _contracted(rule)]))
+
+
+def _contracted(text: str) -> str:
+    for full, short in _CONTRACTIONS:
+        text = full.sub(short, text)
+    return text
+
+
+_STATE_RULE = re.compile(r"^(?P<only>[Oo]nly )?(?:an?|An?) (?P<noun>[a-z]+(?: [a-z]+)?) that is (?P<state>[\w{}.]+) "
+                         r"(?P<rest>(?:cannot|can't|can) .+)$")
+_CONTRACTIONS = [(re.compile(r"\bthat is\b"), "that's"), (re.compile(r"\bcannot\b"), "can't"),
+                 (re.compile(r"\bCannot\b"), "Can't"), (re.compile(r"\bis not\b"), "isn't"),
+                 (re.compile(r"\bdoes not\b"), "doesn't"), (re.compile(r"\bhas not\b"), "hasn't")]
+
+
+def _filled_said(template: str, filler: str, flags: int = re.DOTALL) -> re.Pattern[str]:
+    """`_filled` of a form of a rule, its first article either ("a frozen card", "an open account":
+    a template's article is chosen before its value is known)."""
+    pattern = _filled(template, filler, flags).pattern
+    return compiled(re.sub(r"^((?:[Oo]nly\\ )?)[Aa]n?\\ ", lambda m: m[1] + r"[Aa]n?\ ", pattern), flags)
 
 
 def rule_cited(spec: ToolSpec, text: str) -> str | None:
@@ -186,11 +228,12 @@ def rule_cited(spec: ToolSpec, text: str) -> str | None:
     until they post"; "a new account needs the customer's identity to be verified" of a refusal
     that said "your identity", `addressed`), or None."""
     for template in rule_messages(spec):
-        rule = template.strip().rstrip(".")
-        m = _filled(addressed(rule), r"([^.;,()]+)", re.IGNORECASE).search(text)
-        if m is not None:
-            parts = re.split(r"\{[^{}]*\}", rule)
-            return "".join(p + v for p, v in zip(parts, (*m.groups(), "")))
+        written = template.strip().rstrip(".")
+        for rule in said_forms(written):  # as written, or as the refusal said it (`as_said`)
+            m = _filled_said(addressed(rule), r"([^.;,()]+)", re.IGNORECASE).search(text)
+            if m is not None:  # (in its own words, whichever way it was said)
+                parts = re.split(r"\{[^{}]*\}", written)
+                return "".join(p + v for p, v in zip(parts, (*m.groups(), "")))
     return None
 
 

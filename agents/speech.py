@@ -21,7 +21,7 @@ from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, done, past, thing_called, with_new_value
 from .guidance import for_one_case
 from .ids import names_entry, own_key
-from .prechecks import addressed
+from .prechecks import addressed, as_said
 from .banks import (ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, LATEST_UNDER, LATEST_UNDER_UNNAMED,  # noqa: F401
                     NONE_UNDER, WELCOME)  # (the agent's banks)
 
@@ -220,7 +220,8 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), message)
     clean = _MD.sub(r"\1", clean).strip()
     clean = addressed(clean)  # said to the customer: "needs your identity to be verified"
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
+    # as a person says it: "A frozen card can't be changed", not "A card that is frozen cannot be changed"
+    sentences = [as_said(s.strip()) for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
     if named and rng:  # a status or a state the rule's own words give ("this order is pending", "this
@@ -301,8 +302,15 @@ def refuse(rng: random.Random, what: str, error: str, values: list[str],
     lead, body = rng.choice(voiced(rng, leads)), rng.choice(voiced(rng, B.REFUSE_BODY)).format(action=what)
     of = re.search(r"\byour ([a-z]+) [A-Z]{2,}-\d", what)  # "change the plan of your line LINE-1": "line"
     reason = reason_text(error, values, rng, named, of.group(1) if of else "")
-    why = pick(rng, B.REFUSE_WHY, reason=reason, after_colon=_after_colon(reason))
+    # "That's because ..." only of a statement ("a frozen card can't be changed"), never of an
+    # instruction ("If you recently returned a purchase, wait ...")
+    stated = reason.split(" ", 1)[0].lower().strip(",") in _STATES
+    why = pick(rng, B.REFUSE_WHY if stated else B.REFUSE_WHY_AS_IS, reason=reason, after_colon=_after_colon(reason))
     return f"{smooth(f'{lead} {body}')} {why}"
+
+
+_STATES = frozenset("a an the only this that these those your you you're it its it's there each every no any all "
+                    "our we pending".split())
 
 
 def _after_colon(sentence: str) -> str:
@@ -438,7 +446,11 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
     text = text.strip()
     if (told := _OF_THE_CUSTOMER.match(text)) and not re.search(r"[.!?]\s+\S|\"", text):
         # the assistant's own note on the customer, said to them as theirs ("that you were about to ...")
-        rest = re.sub(r"\bwants to\b", "want to", re.sub(r"\btheir\b", "your", told.group(2).rstrip(".!")))
+        # the customer is "you" all through: "... because they don't need it" said "because you don't need it"
+        # (not where "them" is the customer after someone else's "they": "because they sent them the wrong item")
+        rest = told.group(2).rstrip(".!")
+        rest = rest if re.search(r"\bthem\b", rest) else _THEY_WORDS.sub(lambda m: _THEY_YOU[m[0].lower()], rest)
+        rest = re.sub(r"\bwants to\b", "want to", rest)
         rest = re.sub(r"\b(but|and) was\b", r"\1 were", rest)
         return key, f"that you {_TO_YOU.get(told.group(1), told.group(1))} {rest}"
     if not _FIRST_PERSON_START.match(text) or re.search(r"[.!?]\s+\S|\"", text):
@@ -454,6 +466,9 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
     return key, f"that {said}"
 
 
+_THEY_YOU = {"they": "you", "them": "you", "their": "your", "theirs": "yours", "they're": "you're",
+             "they've": "you've", "they'd": "you'd", "they'll": "you'll", "themselves": "yourself"}
+_THEY_WORDS = re.compile(r"\b(?:" + "|".join(sorted(_THEY_YOU, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 _FIRST_PERSON_START = re.compile(r"^I(?:'m|'d|'ve|'ll)?\s")
 _OF_THE_CUSTOMER = re.compile(r"^The customer (was|wanted|wants|is|has|had|needs|does|would|did)\s+(.+)$")
 _TO_YOU = {"was": "were", "wants": "want", "is": "are", "has": "have", "needs": "need", "does": "do"}
@@ -1131,13 +1146,15 @@ def headline(what: str) -> str:
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
            looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "",
-           kept: frozenset[str] = frozenset(), recorded: bool = False, taken: frozenset[str] = frozenset()) -> str:
+           kept: frozenset[str] = frozenset(), recorded: bool = False, taken: frozenset[str] = frozenset(),
+           handed: bool = False) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
     text says happens next (`guidance`, after a change), and the close (`close`). `made`: the
     keys of the records the change made (`facts_told`); `thing`: a how-to's record as the user calls
-    it ("your orchard"), whose status after the change is said of it (`fact`)."""
+    it ("your orchard"), whose status after the change is said of it (`fact`). `handed`: the request
+    was handed to a person, which ends the chat: who takes it from here, never "Anything else?"."""
     # a change that waits for a date (`pending_plan`) is not said as made ("I've changed the plan of
     # your line to basic 5gb."): the facts say what it becomes and when
     waits = any(k.startswith("pending_") and not k.endswith("_starts_on") and v not in (None, "") for k, v in facts)
@@ -1162,7 +1179,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     given = {k[:-3].replace("_", " ") for k, _ in facts if k.endswith("_id")}
     after = guide(rng, [r for g in guidance or [] if not _COSTS.search(g) for r in [past_given(g, given)] if r]) \
         if wrote else ""
-    return " ".join(p for p in (opener, *told, note, after, close(rng, going_on, next_up)) if p)
+    ending = pick(rng, B.HANDED_OVER) if handed and not next_up else close(rng, going_on, next_up)
+    return " ".join(p for p in (opener, *told, note, after, ending) if p)
 
 
 _GIVES = re.compile(r"\b(?:give|send|email|issue|get)s? you (?:a|an|your) ((?:\w+ )?\w+) (?:number|id|reference)\b",
@@ -1262,16 +1280,16 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
 def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], of: int, action: str) -> str:
     """Asks which record the user means, naming only the `fitting` ones of their `of` records: those
     the change (`action`, "cancel your order") can be made on ("Of your 6 orders, 2 can be
-    cancelled: ..."; "qualify" when the change is not made on the record itself, as a dispute for
+    cancelled: ..."; "would work for this" when the change is not made on the record itself, as a dispute for
     a transaction is). One that fits is proposed ("Is that the order you mean, ORD-1?")."""
     noun = words(key[:-3] if key.endswith("_id") else key)
     can = _can(noun, action)
     options, _ = _options(key, fitting)
     if len(fitting) == 1:
         return pick(rng, B.WHICH_ONLY_ONE, n=of, nouns=noun + "s", option=options,
-                    can=can or "qualifies", noun=noun.lower(), id=fitting[0].get(key))
+                    can=can or "would work for this", noun=noun.lower(), id=fitting[0].get(key))
     return pick(rng, B.WHICH_FITTING, n=of, k=len(fitting), nouns=noun + "s", options=options,
-                can=can or "qualify", noun=noun.lower())
+                can=can or "would work for this", noun=noun.lower())
 
 
 def which_moved(rng: random.Random, key: str, records: list[dict[str, Any]], fitting: list[dict[str, Any]],
@@ -1279,8 +1297,8 @@ def which_moved(rng: random.Random, key: str, records: list[dict[str, Any]], fit
     """Asks which of the customer's records (`key`: their own key) is the one a move names by its
     part (`referring.moved`: ("account", "coming from")): "You have 4 accounts: ACC-1 (savings,
     ...), .... Which one is the account it's coming from?", naming only those the change can be
-    made with where several but not all can ("Of your 4 accounts, 3 qualify: ...") and asking
-    about the one where one alone can ("..., only ACC-2 (...) qualifies. Is that the account it's
+    made with where several but not all can ("Of your 4 accounts, 3 could work for this: ...") and
+    asking about the one where one alone can ("..., only ACC-2 (...) could work for this. Is that the account it's
     going to?"). Once the list
     was said in the request, the other part is asked alone, after the id `chosen` for the first
     ("Thanks, that's ACC-1. And which one is the account it's going to?")."""
@@ -1325,7 +1343,7 @@ def which_when(rng: random.Random, key: str, records: list[dict[str, Any]], fiel
                action: str = "") -> str:
     """Asks which of many records told apart only by the date `field` (`dated_apart`) the user
     means, by the month of that date or by its key: what they share said once, the span of their
-    dates with the first and the last named by their keys ("Of your 11 bills, 6 qualify, the
+    dates with the first and the last named by their keys ("Of your 11 bills, 6 would work for this, the
     overdue ones issued from June 25, 2024 (BLL-91894) to November 22, 2024 (BLL-93765). Which
     month's bill is it, or what is its bill ID?"). `records` are in date order, as said; `of` the
     customer's records they are the fitting ones of (0: all of them)."""
@@ -1340,7 +1358,7 @@ def which_when(rng: random.Random, key: str, records: list[dict[str, Any]], fiel
         return pick(rng, B.WHICH_WHEN, n=len(records), nouns=" ".join([*kinds, noun + "s"]), noun=noun.lower(),
                     span=span, x=words(key))
     return pick(rng, B.WHICH_WHEN_FITTING, n=of, k=len(records), nouns=noun + "s", noun=noun.lower(),
-                span=" ".join(["the", *kinds, "ones", span]), can=_can(noun, action) or "qualify", x=words(key))
+                span=" ".join(["the", *kinds, "ones", span]), can=_can(noun, action) or "would work for this", x=words(key))
 
 
 def _can(noun: str, action: str) -> str:

@@ -44,7 +44,7 @@ from .ids import (id_by_description, id_from_results, named_by_entry, named_outr
 from .lookup import (LATEST, Lookup, auth_finder, described, fallback_finder, finder_tools, latest_lists, lookup_plans,
                      lookup_reply, owner_lists, reaches, recognise_lookup)
 from .listings import listings, shown_whole
-from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
+from .prechecks import (NoDatabase, as_said, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
                         Recollection, Stale, opened as was_opened, records, rule_cited, rule_fields, rule_records,
                         prices_moved, since_write, sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
@@ -54,7 +54,7 @@ from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canoni
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) "
                         r"(?:(?:on |about )?my|(?:for )?the)\b",  # not "It's about the root shell prompt": what it is about
                         re.IGNORECASE)
-_CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
+_CLOSED = re.compile(r"\banything else\b|\bfrom here\.$", re.IGNORECASE)  # (`B.CLOSE`, `B.HANDED_OVER`)
 _REASON_CLAUSE = re.compile(r"\bbecause\b[^.?!]*", re.IGNORECASE)
 _CHARGE = re.compile(r"(?:^|_)fee$|^amount_charged$|_paid_out$")
 # a user whose earlier try went wrong ("I tried this in the app and it didn't work."): acknowledged once
@@ -348,7 +348,9 @@ class WorkflowAgent:
         can = sorted(set(doings[noun]))
         if len(can) > 4:
             can = sorted(turn.rng.sample(can, 4))
-        return S.pick(turn.rng, B.WHAT_TO_DO, noun=noun, can=S.joined(can).replace(" and ", " or "))
+        # one thing it can do is no menu ("What would you like to do with your transaction: creating a dispute?")
+        bank = B.WHAT_TO_DO if len(can) > 1 else B.kept(B.WHAT_TO_DO, lambda q: not q.endswith(": {can}?"))
+        return S.pick(turn.rng, bank, noun=noun, can=S.joined(can).replace(" and ", " or "))
 
     def _said_when_asked(self, turn: _Turn) -> str | None:
         """The user's request as they said it after being asked what they would like to do (their
@@ -1383,15 +1385,17 @@ class WorkflowAgent:
             before = self._turn(prior[:-1])  # a request before, up to the reply that settled it
             if before is None:
                 return None
-            note = self._setback_note(before, prior[-1].get("content") or "", turn)
+            note = self._setback_note(before, prior[-1].get("content") or "", turn, turn.prior[len(prior):])
             if note is not None and (prior is turn.prior or named & set(RECORD_ID.findall(note))):
                 return note
             prior = before.prior
         return None
 
-    def _setback_note(self, before: _Turn, ended: str, turn: _Turn) -> str | None:
+    def _setback_note(self, before: _Turn, ended: str, turn: _Turn,
+                      later: list[dict[str, Any]] = ()) -> str | None:  # type: ignore[assignment]
         """`_note` of the request `before`, which the reply `ended` settled, when it did not go the
-        customer's way; None when it went through."""
+        customer's way; None when it went through, or when a request `later` in the chat made the
+        change they had said no to after all (never "decided not to go ahead" of a transfer made)."""
         earlier = self.recognise(self._said_when_asked(before) or before.request)
         write = _main_write(earlier) if earlier is not None else None
         if earlier is None or not write or earlier.workflow.name == self._handoff[0]:
@@ -1401,6 +1405,9 @@ class WorkflowAgent:
         refused = HANDOFF_OFFERED.search(ended) is not None \
             or rule_cited(self.compiled.tools[write].spec, ended) is not None
         if not refused and _confirmation(before.segment) is not False:
+            return None
+        if not refused and any(name == write and not (isinstance(result, dict) and "error" in result)
+                               for name, _, result in _tool_calls(list(later))):
             return None
         action = S.action(earlier.workflow.goal, write, self.typed(earlier.key_types, before.known))
         # the records it was about, as the refusal or the questions the customer said no to named them
@@ -1415,8 +1422,9 @@ class WorkflowAgent:
             return f"The customer was about to {action} but decided not to go ahead for now and asked to speak with someone."
         rule = rule_cited(self.compiled.tools[write].spec, ended)
         # a name keeps its capital ("EcoCard ...", "PIN ..."), a sentence's first word does not ("A user that ...")
+        rule = None if rule is None else as_said(rule)  # as a person writes it ("a frozen card can't be changed")
         rule = rule if rule is None or re.match(r"[A-Z][A-Za-z]*[A-Z]", rule) else rule[:1].lower() + rule[1:]
-        return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}." if rule else ".")
+        return f"The customer wanted to {action}, but it wasn't possible" + (f": {rule}." if rule else ".")
 
     def _kinds(self, ids: list[str], action: str, turn: _Turn) -> str:
         """`ids` as a note names them after `action`: an id of another kind than the thing the action
@@ -1549,7 +1557,7 @@ class WorkflowAgent:
                              next_up=turn.next_up, looked_now=turn.looked_now,
                              made=self._inserts.get(write) if write else None, thing=thing,
                              kept=frozenset(kept), recorded=bool(wrote and self._guided(plan)),
-                             taken=self._nouns))
+                             taken=self._nouns, handed=bool(wrote and self._handoff and plan.workflow.name == self._handoff[0])))
 
     def _read_before_write(self, turn: _Turn, table: str) -> dict[str, Any]:
         """The values the reads still true and the request's own before its first write showed of

@@ -220,7 +220,8 @@ def test_a_user_who_said_they_have_several_things_is_not_asked_for_anything_else
             assert "anything else" not in said.lower() and len(users) > 3, traj["task"]["id"]
         elif len(traj["task"]["scenario"]["requests"]) > 1:
             unannounced += 1
-            assert "anything else" in said.lower()
+            # (a hand-off to a person ends the chat with who takes it from here, not "Anything else?")
+            assert "anything else" in said.lower() or said.endswith("from here.")
         assert traj["verification"]["passed"]
     assert announced and unannounced
 
@@ -443,7 +444,8 @@ def test_the_note_after_a_setback_names_the_record(airline_run: Path, bank_run: 
     notes = [v for line in [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]
              for m in json.loads(line)["messages"] for c in m.get("tool_calls") or []
              for k, v in json.loads(c["function"]["arguments"]).items()
-             if FREE_TEXT.search(k) and isinstance(v, str) and v.startswith("The customer ")]
+             if FREE_TEXT.search(k) and isinstance(v, str)
+             and v.startswith(("The customer wanted to ", "The customer was about to "))]  # (the assistant's own)
     assert notes and all(re.search(r"\b[A-Z][A-Z0-9]{0,5}-\d+\b", n) for n in notes), notes
 
 

@@ -267,9 +267,12 @@ def test_every_rule_a_refusal_cites_is_in_the_prompt(hotel: tuple[Any, list[tupl
     cited = [(m["content"], traj.messages[0]["content"]) for _, traj in rolled for m in traj.messages
              if m["role"] == "assistant" and isinstance(m.get("content"), str) and citing.search(m["content"])]
     assert cited
+    from agents.prechecks import as_said
     for said, prompt in cited:
         rule = citing.search(said).group(1)
-        assert rule.lower() in prompt.lower(), (rule, prompt)
+        # (said as a person says it: "Non-refundable rates can't be ..." of the line "... cannot be ...")
+        lines = [as_said(line[2:].rstrip(".")).lower() for line in prompt.splitlines() if line.startswith("- ")]
+        assert rule.lower() in prompt.lower() or any(rule.lower() in line for line in lines), (rule, prompt)
 
 
 def test_a_request_said_done_is_no_status_claim() -> None:

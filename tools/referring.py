@@ -55,10 +55,11 @@ PROPOSED_RECORD = re.compile(r"\bthe (?P<same>same )?(?P<noun>[a-z]+(?: [a-z]+)?
 was about ("Is this for the same rental, RA-1?") or the only one a change can be made on ("Is that
 the card you mean, CRD-1?"); `same` tells the first. The agent and the user simulator read it alike."""
 
-PROPOSED_PART = re.compile(r"\b(?P<id>[A-Z][A-Z0-9]{0,5}-\d+) \([^()]*\) qualifies\. Is that the "
+PROPOSED_PART = re.compile(r"\b(?P<id>[A-Z][A-Z0-9]{0,5}-\d+) \([^()]*\) (?:qualifies|could work for this|could be used "
+                           r"here)\. Is that the "
                            r"(?P<noun>[a-z]+(?: [a-z]+)?) it's (?P<way>coming from|going to)\?")
 """The assistant proposing the only one of the customer's records a move can be made with, for
-its part in it ("Of your 3 accounts, only ACC-2 (savings, open) qualifies. Is that the account
+its part in it ("Of your 3 accounts, only ACC-2 (savings, open) could work for this. Is that the account
 it's going to?"), to be told yes or no; the agent and the user simulator read it alike."""
 
 RECORD_ID = re.compile(r"\b[A-Z][A-Z0-9]{0,5}-\d+\b")
