@@ -249,7 +249,7 @@ class ScriptedUser:
         if not said.strip():
             return rng.choice(P.NUDGES)
         settled = sum(self.settles(t) for t in spoken[:-1])
-        session = self._order(spoken)
+        session = self._session
         current = session[min(settled, len(session) - 1)]
         if self.settles(said):
             if settled + 1 < len(session):
@@ -402,27 +402,6 @@ class ScriptedUser:
         if not current.confirm and current.kind != "refuse":
             return P.AFTER_DECLINE
         return P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
-
-    def _order(self, spoken: list[str]) -> list[Request]:
-        """The session's requests in the order this user brings them: as planned, but a hand-off to
-        a person they were going to ask for later, about the record of the request just refused, is
-        taken when the assistant offers it then (was "No need, thanks." to the offer and, two requests
-        on, "I'd like to talk to a person about my card. It's card CRD-1 again."); the requests
-        between follow it. Worked out from the assistant's words alone, as every reply is."""
-        order = list(self._session)
-        done = 0
-        for text in spoken:
-            if not self.settles(text):
-                continue
-            done += 1
-            if done >= len(order) - 1 or (done == 1 and self._named_later) or not _HANDOFF_OFFER.search(text) \
-                    or _offers(text, order[done].intent):
-                continue
-            later = next((j for j in range(done + 1, len(order))
-                          if _offers(text, order[j].intent) and _same_records(order[j], order[done - 1])), None)
-            if later is not None:
-                order.insert(done, order.pop(later))
-        return order
 
     def _asked_before(self, index: int, session: list[Request] | None = None) -> bool:
         """Whether the request just before wanted the same thing in the same words (the same change
@@ -852,13 +831,6 @@ def _offers(said: str, intent: str) -> bool:
     offer = next((x for x in re.split(r"(?<=[.!?])\s+", said) if _HANDOFF_OFFER.search(x)), said)
     wanted = set(re.findall(r"[a-z]{3,}", re.sub(r"\bmy\b", "your", in_words(intent).lower())))
     return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", offer.lower()))
-
-
-def _same_records(request: Request, of: Request) -> bool:
-    """Whether every record `request` names by its id is one request `of` was about (a hand-off
-    about the card a refusal was of); False when it names none."""
-    ids = {str(v) for k, v in request.knows.items() if k.endswith("_id")}
-    return bool(ids) and ids <= {str(v) for k, v in {**of.found, **of.knows}.items() if k.endswith("_id")}
 
 
 def _gives_reason(said: str, intent: str) -> bool:

@@ -1,7 +1,7 @@
 """The customer's side of a chat says what a person would (buyer's review, round 57): a no at the
 confirmation with a reason that fits what it was told; a pick from a list by what tells the record
-apart, not its key; a number asked again only once another request came between; a hand-off taken
-when offered if the customer was going to ask for it later; a status said as what they see."""
+apart, not its key; a number asked again only once another request came between; a status said as
+what they see."""
 from __future__ import annotations
 
 import asyncio
@@ -156,54 +156,6 @@ def test_a_number_is_asked_again_only_once_another_request_came_between() -> Non
             assert P.asks_repeat(said) and "dispute" in said, said
             again += 1
     assert alone == 0 and again >= 10
-
-
-def _handoff_session(handoff_card: str) -> list[Request]:
-    refused = Request(kind="refuse", goal="close my card CRD-1", intent="close my card", knows={"card_id": "CRD-1"})
-    freeze = Request(kind="complete", goal="freeze my card CRD-2", intent="freeze my card", knows={"card_id": "CRD-2"})
-    handoff = Request(kind="complete", goal=f"pass my question about my card {handoff_card} to a person",
-                      intent="pass my question about my card to a person",
-                      knows={"card_id": handoff_card, "summary": "I wanted to close my card but was told I can't."})
-    return [refused, freeze, handoff]
-
-
-_REFUSED = [{"role": "user", "content": "I'd like to close my card CRD-1."},
-            {"role": "assistant", "content": "Unfortunately, I'm unable to close your card CRD-1: a card with pending "
-                                             "transactions cannot be closed. I can pass your question about your card "
-                                             "to a person if you'd like."}]
-
-
-def test_a_handoff_the_customer_would_ask_for_later_is_taken_when_offered() -> None:
-    """"No need, thanks." to the offer, then two requests on "I'd like to talk to a person about my
-    card. It's card CRD-1 again.": a customer who wants that hand-off takes it when it is offered,
-    and brings the request in between after it."""
-    from gem_env.simulators import phrases as P
-    taken = 0
-    for seed in range(30):
-        user = _session_user(_handoff_session("CRD-1"), seed)
-        if user._named_later:
-            continue
-        said = asyncio.run(user.reply(_REFUSED))
-        assert said.startswith(tuple(P.MOVE_ON_UNNAMED)) and "CRD-" not in said, said
-        done = [*_REFUSED, {"role": "user", "content": said},
-                {"role": "assistant", "content": "Okay, let's pass your question about your card to a person. What "
-                                                 "would you like them to help with?"},
-                {"role": "user", "content": "I wanted to close my card but was told I can't."},
-                {"role": "assistant", "content": "I've passed your question about your card to a person. Your case "
-                                                 "number is HND-1. Anything else?"}]
-        then = asyncio.run(user.reply(done))
-        assert "freeze my card" in then and "person" not in then, then
-        taken += 1
-    assert taken >= 10
-
-
-def test_a_handoff_about_another_record_is_not_taken_for_the_one_offered() -> None:
-    for seed in range(30):
-        user = _session_user(_handoff_session("CRD-3"), seed)
-        if user._named_later:
-            continue
-        said = asyncio.run(user.reply(_REFUSED))
-        assert "freeze my card" in said and not said.startswith("Yes"), said
 
 
 def test_a_record_told_apart_by_its_status_is_named_by_what_the_customer_sees() -> None:
