@@ -2,7 +2,7 @@
 write them by `tools/render.py`, the one home the assistant's wording shares.
 
 Contracts the conversation relies on: a `YES` answer starts with a word the assistant reads as yes,
-a `NO` answer says no in words it reads as no, and a fact is said as "<name> is <value>" (or as a
+a no (`declining.decline`) says no in words it reads as no, and a fact is said as "<name> is <value>" (or as a
 bare value when exactly one thing was asked), so the assistant can read it back exactly.
 """
 from __future__ import annotations
@@ -147,6 +147,8 @@ BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. 
 # first message cannot be
 REFER = ["It's the {ref}.", "It's for the {ref}.", "That's the {ref}.", "I'm talking about the {ref}.",
          "It's my {ref}.", "It's about my {ref}."]
+# a record told apart by its status, as the customer sees it (after "the"/"my", for `REFER` and `ON_RECORD`)
+SHOWN_AS = ["{noun} that shows as {v}", "{noun} showing as {v}", "{noun} that's listed as {v}"]
 # the other record the request's record is on ("It's on my frozen card."), pointed at the same way
 ON_RECORD = ["It's on my {ref}.", "That's on my {ref}."]
 # the same when two facts have the same role ("from ... to ..."): "<name> is <value>", which names the field
@@ -276,11 +278,6 @@ def yes_to(said: str) -> list[str]:
     """The yeses that answer the assistant's `said`: that the steps are done, to guidance the
     customer carries out themselves (`DONE_YES`), else `YES`."""
     return DONE_YES if _GUIDED.search(said) else YES
-# a no to a confirmation: each starts with a word the assistant (and the verifier) reads as no
-_NO_START = ["No,", "No thanks,", "Actually, no,", "Nope,", "No, sorry,"]
-_NO_TAIL = ["please don't.", "leave it as it is.", "not right now.", "I've changed my mind.", "I'd rather hold off.",
-            "let's leave it.", "I'll think it over first.", "don't change anything.", "not today."]
-NO = [f"{a} {b}" for a in _NO_START for b in _NO_TAIL]
 NUDGES = ["Sorry, I didn't get a reply. Are you still there?", "Hello? I didn't see an answer."]
 # "Is this for the same rental, RA-1?": yes (each starts with a word the assistant reads as yes), or
 # another record, whose id follows

@@ -15,6 +15,7 @@ from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_
 from gem_env.tools.reasons import of_person, own_words, says_reason
 
 from . import phrases as P
+from .declining import decline
 from .base import STOP, asks_confirmation, visible_turns
 from .refined import says_not_found
 from .reply_random import reply_random
@@ -102,7 +103,19 @@ def _pointed_at(key: str, head: str, said: str, intent: str, rng: random.Random,
     own = compiled(rf"\b(?:my|the|your) {re.escape(head)}\b", re.IGNORECASE).search(intent) is not None
     noun = humanize(head) if own and rng.random() < 0.5 else "one"
     frames = P.REFER if noun != "one" else [f for f in P.REFER if " my " not in f]
-    return rng.choice(frames).format(ref=reference(field, said, noun))
+    return rng.choice(frames).format(ref=_described_as(field, said, noun, rng))
+
+
+_STATE_FIELD = re.compile(r"(?:^|_)(?:status|state)$")
+
+
+def _described_as(field: str, said: str, noun: str, rng: random.Random) -> str:
+    """`referring.reference`, but a record told apart by its status is named by what the customer
+    sees of it ("one that shows as processed", "card showing as closed"), never as if the service's
+    word were their own ("the processed one", "my frozen account")."""
+    if _STATE_FIELD.search(field) and re.fullmatch(r"[a-z][a-z -]*", said):
+        return rng.choice(P.SHOWN_AS).format(noun=noun, v=said)
+    return reference(field, said, noun)
 
 
 def _said_again(text: str, noun: str) -> str:
@@ -236,11 +249,12 @@ class ScriptedUser:
         if not said.strip():
             return rng.choice(P.NUDGES)
         settled = sum(self.settles(t) for t in spoken[:-1])
-        current = self._session[min(settled, len(self._session) - 1)]
+        session = self._session
+        current = session[min(settled, len(session) - 1)]
         if self.settles(said):
-            if settled + 1 < len(self._session):
+            if settled + 1 < len(session):
                 told = " ".join(text for role, text in turns if role == "user")
-                nxt = self._session[settled + 1]
+                nxt = session[settled + 1]
                 if settled == 0 and self._named_later:  # the request they named at the start
                     if _OFFER.search(said):  # offered: yes, and the facts they would have given with it
                         return self._take_up(nxt, self._named_later, rng, told, named=True,
@@ -250,16 +264,19 @@ class ScriptedUser:
                 offered = _HANDOFF_OFFER.search(said) is not None
                 if offered and _offers(said, nxt.intent):  # the person they were going to ask for next
                     return self._take_up(nxt, in_words(nxt.intent), rng, told, setback=True)
-                again = self._asked_before(settled + 1)
+                again = self._asked_before(settled + 1, session)
                 heard = " ".join(text for role, text in turns if role == "assistant")
                 body = self._opening(nxt, rng, again=again, told=told, heard=heard)
-                return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
+                return P.next_request(rng, body, told, last=settled + 2 == len(session),
                                       question=nxt.kind == "lookup", again=again, refused=P.is_negative(said),
                                       declined=not current.confirm, offered=offered, clears=nxt.clears,
                                       retry=nxt.retry)
-            made = self._made(spoken)
-            if made and self._asks_again and not any(P.asks_repeat(text) for role, text in turns if role == "user"):
-                return rng.choice(P.ASK_REPEAT).format(x=made)  # once, before the goodbye
+            made, at = self._made(spoken)
+            # once, before the goodbye, and only of a number said before another request: never right
+            # after hearing it
+            if made and self._asks_again and any(self.settles(t) for t in spoken[at:-1]) \
+                    and not any(P.asks_repeat(text) for role, text in turns if role == "user"):
+                return rng.choice(P.ASK_REPEAT).format(x=made)
             goodbyes = self._goodbyes(said, current)
             if self._style == "frustrated" and goodbyes is P.GOODBYES:  # the last went through
                 smooth_all = all(r.kind != "refuse" and r.confirm for r in self._session)
@@ -296,7 +313,9 @@ class ScriptedUser:
                        f"{P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
             if self._asks_effect and not any(text in P.ASK_EFFECT for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_EFFECT)  # once, at the first change asked about
-            return rng.choice(P.yes_to(said) if current.confirm else P.NO)
+            if not current.confirm:  # no, and why: what the confirmation just told them, or their own reason
+                return decline(said, rng, guided=P.guided(said))
+            return rng.choice(P.yes_to(said))
         return rng.choice(P.DONT_KNOW)
 
     def _vague_noun(self) -> str | None:
@@ -327,14 +346,14 @@ class ScriptedUser:
         return intent if bank is P.WANT and intent.split(" ")[0] not in _FINDING else ""
 
     @staticmethod
-    def _made(spoken: list[str]) -> str:
+    def _made(spoken: list[str]) -> tuple[str, int]:
         """What the assistant last said it made for the user ("dispute" of "The dispute ID is
-        DSP-1."), or ""."""
-        for text in reversed(spoken):
-            m = _MADE.search(text)
+        DSP-1.") and the index of the message that said it, or ("", -1)."""
+        for at in range(len(spoken) - 1, -1, -1):
+            m = _MADE.search(spoken[at])
             if m:
-                return next(g for g in m.groups() if g).lower()
-        return ""
+                return next(g for g in m.groups() if g).lower(), at
+        return "", -1
 
     def _asked_what(self, said: str) -> bool:
         """Whether the assistant asks what the user wants ("What would you like to do with your
@@ -385,15 +404,16 @@ class ScriptedUser:
             return P.AFTER_DECLINE
         return P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
 
-    def _asked_before(self, index: int) -> bool:
+    def _asked_before(self, index: int, session: list[Request] | None = None) -> bool:
         """Whether the request just before wanted the same thing in the same words (the same change
         on another record, right after the first was refused or declined: "In that case, ...
         instead?"); questions and a hand-off to a person about it in between do not count, any other
         request does (after a booking, "in that case" would point at nothing)."""
-        if self._session[index].kind == "lookup":
+        session = session or self._session
+        if session[index].kind == "lookup":
             return False
-        words = own_records(in_words(self._session[index].intent), self._session[index].knows)
-        before = next((r for r in reversed(self._session[:index]) if r.kind != "lookup" and "summary" not in r.knows), None)
+        words = own_records(in_words(session[index].intent), session[index].knows)
+        before = next((r for r in reversed(session[:index]) if r.kind != "lookup" and "summary" not in r.knows), None)
         return before is not None and own_records(in_words(before.intent), before.knows) == words
 
     def _fitting(self, bank: dict[str, list[str]]) -> list[str]:
@@ -600,7 +620,7 @@ class ScriptedUser:
         # reservation status is cancelled."
         if described and compiled(rf"\b{re.escape(head)}\b", re.IGNORECASE).search(intent):
             return _pointed_at(key, head, said, intent, rng, opening)
-        ref = reference(field_of(key, head), said, humanize(head)) if described else ""
+        ref = _described_as(field_of(key, head), said, humanize(head), rng) if described else ""
         # the record it is on: "It's on my frozen card.", not "The card status is frozen."; its own
         # number is said as one ("My rx number is RX-1."), a number of another kind is not ("It's my
         # line whose phone number is ...", not "The line phone number is ...")
@@ -670,21 +690,21 @@ class ScriptedUser:
         return [k for k in current.knows if k.endswith("_id") and f" {humanize(k[:-3]).lower()} " in intent][:1]
 
     def _by_detail(self, said: str, asked: list[str], current: Request, rng: random.Random) -> str | None:
-        """Most of the time, the answer to "which of these?" by a detail the assistant listed that
+        """The answer to "which of these?" by a detail the assistant listed that
         only the user's record has ("CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in
         7152)": "The one ending in 9237.", "The debit one."; "RSR-1 (Seattle to New York), ...":
         "The Seattle to New York one."), as a customer who does not read ids out answers; None
-        otherwise (the id is said). Only a detail the assistant reads back to this record
+        when no detail tells it apart (the id is said then). Only a detail the assistant reads back to this record
         (`referring.listed_by_detail`, the rule it answers by) is said."""
         mine = self._value(asked[0], current) if len(asked) == 1 and asked[0].endswith("_id") else None
         options = dict(LISTED.findall(said))
-        if not isinstance(mine, str) or mine not in options or len(options) < 2 or rng.random() < BY_ID:
+        if not isinstance(mine, str) or mine not in options or len(options) < 2:
             return None
         # not by the value a field the request changes has now ("the one going to ..." of a new address,
         # "the one with the username shawd" of a new username, read as the new one)
         changing = {f"{r} " for k in current.knows if k.startswith("new_") and (r := role(k[4:]))} \
             | {f"{humanize(k[4:])} " for k in current.knows if k.startswith("new_")}
-        tiers: list[list[str]] = [[], [], []]
+        tiers: list[list[str]] = [[], [], [], []]
         # nor, asking about the record, by a word the list shows that may be the answer ("the
         # status of my account?" ... "The closed one.")
         asking = bool(current.asks) or (current.intent or current.goal).split(" ")[0] in _FINDING
@@ -692,10 +712,10 @@ class ScriptedUser:
         for at, part in enumerate(parts):
             said_as = _detail_tier(part)
             if said_as is not None and not part.startswith(tuple(changing)) and not _cut_name(parts, at) \
-                    and not (asking and said_as[0] == 0):
+                    and not (asking and said_as[0] in (0, 3)):
                 tiers[said_as[0]].append(said_as[1])
         for tier, parts in enumerate(tiers):
-            answers = [rng.choice(P.BY_KIND if tier != 1 else P.BY_DETAIL).format(kind=p, detail=p) for p in parts]
+            answers = [rng.choice(P.BY_DETAIL if tier == 1 else P.BY_KIND).format(kind=p, detail=p) for p in parts]
             fits = [a for a in answers if listed_by_detail(said, a) == mine]
             if fits:
                 return rng.choice(fits)
@@ -758,13 +778,14 @@ fallback finder takes them)."""
 _WHICH_NOUN = re.compile(r"\bwhich ([a-z]+(?: [a-z]+)?)\b")
 _WHICH_ONE = re.compile(r"\bwhich (?:one|of (?:your|my|the|these|those) [a-z]+)\b", re.IGNORECASE)
 _NOUN_NUMBER = re.compile(r"\b([a-z]+(?: [a-z]+)?) (?:number|reference)\b")
-#: the share of answers to "which of these?" that read the id out (`ScriptedUser._by_detail`)
-BY_ID = 0.25
 #: the details a customer points with among those listed (`referring.LISTED`), by how a person says
-#: them: a kind or status ("the debit one"), a pointing phrase ("the one ending in 9237", "the one at
+#: them: a kind ("the debit one"), a pointing phrase ("the one ending in 9237", "the one at
 #: Meyer-Pratt", "the one going to 652 Patricia Mill", "the one at 318 Samantha Mall"), a name ("the
-#: Seattle to New York one"); a date or an amount is not said from a list (a person says "the one
-#: from August", which `S.which_when` asks)
+#: Seattle to New York one"), and last a status ("the frozen one": the service's word for the record,
+#: which a customer says only when nothing of their own tells it apart); a date or an amount is not
+#: said from a list (a person says "the one from August", which `S.which_when` asks). The id is read
+#: out only when no listed detail tells the record apart (`ScriptedUser._by_detail`)
+_STATUS = re.compile(r"(?:[a-z]+ )?(?:[a-z]+(?:ed|en)|active|inactive|open|pending|overdue|due)|paid off")
 _KIND = re.compile(r"[a-z]+(?: [a-z]+)?")
 _POINTING = re.compile(r"(?:ending in \d+|with the number [\d-]+|(?:going to|at) \d+ [A-Z].*|"
                        r"(?:at|to|in|from|about|for|on|with) (?:the )?[A-Z\"][^\d]*)")
@@ -775,10 +796,12 @@ _HANDLE = re.compile(r"(?:phone )?number [\d-]+|(?:username|email) \S+")  # "wit
 def _detail_tier(part: str) -> tuple[int, str] | None:
     """How a listed detail is said, best first, and its words: 0 a kind ("The debit one."), 1 a
     pointing phrase ("The one at Meyer-Pratt.", "The one with the phone number 204-190-7965.", "The
-    one with the username kperkins."), 2 a name ("The John Gross one."); None: not said (a date, an
-    amount)."""
+    one with the username kperkins."), 2 a name ("The John Gross one."), 3 a status ("The frozen
+    one."); None: not said (a date, an amount)."""
     if _HANDLE.fullmatch(part):
         return 1, f"with the {part}"
+    if _STATUS.fullmatch(part):
+        return 3, part
     for tier, pattern in enumerate((_KIND, _POINTING, _NAME)):
         if pattern.fullmatch(part):
             return tier, part

@@ -40,12 +40,14 @@ def test_a_fact_named_like_a_record_the_service_does_not_keep_is_said_as_itself(
 
 
 def test_a_record_the_service_keeps_is_still_described() -> None:
-    """"That's the booking from Simmonsshire.", "It's on my frozen card.": unchanged."""
+    """"That's the booking from Simmonsshire.", "It's on my card that shows as frozen.": unchanged
+    (a status said as what the customer sees, round 57)."""
     for seed in range(12):
         first = _first(["booking", "customer"], "cancel my booking", {"booking_origin": "Simmonsshire"}, seed)
         assert "from Simmonsshire" in first and "origin" not in first, first
         first = _first(["card", "transaction"], "dispute my transaction", {"card_status": "frozen"}, seed)
-        assert "my frozen card" in first and "status" not in first, first
+        assert re.search(r"my card (?:that shows as|showing as|that's listed as) frozen", first) \
+            and "status" not in first, first
 
 
 def test_tasks_and_their_variants_tell_the_kinds_of_record_the_service_keeps() -> None:

@@ -228,11 +228,13 @@ def test_a_stay_s_length_is_said_with_for() -> None:
 
 
 def test_the_user_points_at_the_record_a_request_s_record_is_on() -> None:
-    """"It's on my frozen card.", not "The card status is frozen.", for a dispute of a transaction."""
+    """"It's on my card that shows as frozen.", not "The card status is frozen.", for a dispute of a
+    transaction (nor "my frozen card": the status is what the customer sees, round 57)."""
     from gem_env.simulators.scripted import ScriptedUser
     said = {ScriptedUser._volunteered("card_status", "frozen", "Create a dispute for my transaction.",
                                       random.Random(seed), ["card_status"]) for seed in range(20)}
-    assert said == {"It's on my frozen card.", "That's on my frozen card."}
+    assert said == {f"{a} on my card {b} frozen." for a in ("It's", "That's")
+                    for b in ("that shows as", "showing as", "that's listed as")}
     assert ScriptedUser._volunteered("card_last4", "8225", "Dispute my transaction.", random.Random(0),
                                      ["card_last4"]).endswith("on my card ending in 8225.")
 
@@ -510,7 +512,7 @@ def test_a_customer_answers_which_one_by_a_detail_the_assistant_reads_back() -> 
                "confirmed) and RSR-3 (San Francisco to Seattle, checked in). Which reservation ID do you mean?")
     answers = _answers_to(listing, {"reservation_id": "RSR-1"})
     by_detail = [a for a in answers if "RSR-" not in a]
-    assert len(by_detail) >= 24, answers  # 25% read the id out
+    assert by_detail == answers, answers  # the id only when nothing listed tells the record apart
     assert all(listed_by_detail(listing, a) == "RSR-1" for a in by_detail), by_detail
     assert any("Seattle to New York one" in a for a in by_detail)
     # a status the other records share is no answer

@@ -13,6 +13,7 @@ import pytest
 
 from gem_env.agents import banks as B
 from gem_env.agents.explain import ASKS_WHAT_CHANGES, what_changes
+from gem_env.agents.understanding import NO
 from gem_env.cli import main
 from gem_env.simulators import phrases as P
 from gem_env.simulators.base import asks_confirmation
@@ -118,7 +119,7 @@ def test_careful_users_ask_what_a_change_will_do_and_get_the_answer_before_decid
             # what will be set, or for a change that waits for the next cycle, when it takes effect
             assert answer.startswith(("On your", "On the", "A new", "Your ", "The change to ", "The switch to ")) \
                 and asks_confirmation(answer), answer
-            assert decided not in P.ASK_EFFECT and (decided in P.YES or decided in P.NO), decided
+            assert decided not in P.ASK_EFFECT and (decided in P.YES or NO.search(decided)), decided
     assert asked >= 2
 
 

@@ -81,7 +81,12 @@ def test_every_close_ends_a_request_and_every_question_asks_to_confirm() -> None
 
 def test_user_answers_are_read_as_meant() -> None:
     assert all(YES.match(y) for y in P.YES)
-    assert all(not YES.match(n) and NO.search(n) and VERIFY_NO.search(n) for n in P.NO)
+    from gem_env.simulators.declining import NO_START, decline
+    confirmations = ["I'll transfer $100 from your account ACC-1 to your other account ACC-2. Please confirm.",
+                     "I'll close your account ACC-1. It's the open savings account, with a $6,995.53 balance. Shall "
+                     "I go ahead?", "I'll open a new Green Account. Shall I go ahead?"]
+    noes = [decline(c, random.Random(seed)) for c in confirmations for seed in range(40)]
+    assert all(not YES.match(n) and NO.search(n) and VERIFY_NO.search(n) for n in noes + [f"{s} x." for s in NO_START])
     names = [("order id", "order_id"), ("email", "email")]
     for template in P.VOLUNTEER:
         text = "I'd like to cancel my order. " + template.format(name="order id", v="ORD-1") + " " + \

@@ -1,0 +1,122 @@
+"""Why a customer says no at the confirmation: a reason that fits what the confirmation just told
+them (a fee it named, the money it moves, what the record holds now, the date it is for, the shop a
+charge is from), else one a person has of their own ("I want to check with my partner first").
+
+A customer who has just asked for something and turns it down when it is read back has learnt
+something from the read-back, or wants to wait: a bare "No, not right now." teaches that a
+confirmation is a coin toss. Every decline starts with a word the assistant and the verifier read
+as no (`NO_START`); the reason never says "<name> is <value>", which the assistant would read as a
+value changed ("the spending limit is $4,000"), and never a reason a tool takes in its words."""
+from __future__ import annotations
+
+import random
+import re
+
+
+NO_START = ["No,", "No thanks,", "Actually, no,", "Nope,", "No, sorry,", "No, hang on,"]
+_MONEY = r"\$[\d,]+(?:\.\d\d)?"
+_DATE = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December) "
+         r"\d{1,2}, \d{4}")
+# what the confirmation may say, and the reasons a customer gives on hearing it ({v}: the value)
+_FEE = re.compile(rf"\b(?:the|an?) ((?:[a-z]+ ){{0,2}})fee (?:would be|will be|is|of) ({_MONEY})|"
+                  rf"\bfee of ({_MONEY})|\b(?:cost|charge) (?:you )?({_MONEY})")
+_FEE_RISES = re.compile(rf"\b((?:[a-z]+ )?fee) (?:would|will) (?:rise|go up) to ({_MONEY})")
+_MOVED = re.compile(rf"\btransfer ({_MONEY})\b|\bbalance will go down by ({_MONEY})")
+_BALANCE = re.compile(rf"\bwith an? ({_MONEY}) balance(?! due)")
+_DUE = re.compile(rf"({_MONEY}) balance due\b")
+_NOW = re.compile(rf"\b(?:At the moment|Right now|Currently|As it stands|For now),? "
+                  rf"(?:the [a-z][a-z ]*? is|it's set for|it's|it is) (.+?)\.(?=\s+[A-Z]|\s*$)")
+_MERCHANT = re.compile(r"\b(?:transaction|charge|purchase) at ([A-Z][^.]*?)(?:, with\b|, for\b|\.(?=\s|$))")
+_WHEN = re.compile(rf"\b(?:starting|traveling on|departing|leaving|scheduled for|set for|due on) ({_DATE})")
+_ALSO = re.compile(r"\b(?:will|would|we'll|I'll) also ([a-z][^.?!]*)")
+_HANDOFF = re.compile(r"\bto a person\b|\bto (?:a|our|the) (?:colleague|specialist|team)\b", re.IGNORECASE)
+_NONE = re.compile(r"^\$0(?:\.00)?$")
+_ENDS = re.compile(r"\b(?:close|cancel)\b", re.IGNORECASE)
+"""A confirmation that ends the record (what is left in it or owed on it is a reason to wait)."""
+
+FEE = ["I didn't realise there'd be a {v} {name}fee.", "I didn't know it would cost me {v}.",
+       "{v} is more than I want to pay for that.", "I'm not paying {v} for that right now.",
+       "with a {v} fee it isn't worth it for me."]
+FEE_RISES = ["I didn't realise the {name} would go up to {v}.", "{v} is more than I want to pay each time.",
+             "I can't have the {name} going up to {v} right now."]
+MOVED = ["{v} is more than I want to move right now.", "I'd rather keep the {v} where it is for now.",
+         "I need to check what's still going out before I move {v}.", "I should check my bills before moving {v}."]
+BALANCE = ["I've still got {v} in there, so I'll move it out first.", "there's still {v} in that one; I'll sort that out first.",
+           "I didn't realise I had {v} left in it. I'll deal with that first."]
+DUE = ["I'd like to pay off the {v} I owe first.", "I didn't realise I still owed {v}. I'll clear that first.",
+       "I want to settle the {v} first and then come back."]
+NOW = ["{v} works for me after all, so I'll keep it.", "now that I see it's {v}, I'll leave it as it is.",
+       "{v} is fine for now, I think.", "I'll keep it as {v} for now."]
+MERCHANT = ["I'd like to try {v} myself first.", "let me contact {v} first; it may be a mistake on their side.",
+            "I think I'll give {v} a call first and see if they'll sort it out."]
+WHEN = ["I need to check my calendar for {v} first.", "let me make sure about {v} before we change anything.",
+        "I want to see if {v} still works for me first."]
+ALSO = ["I didn't realise it would also {v}.", "I didn't know it would {v} as well.",
+        "I don't want it to {v}, so let's leave it for now."]
+HANDOFF = ["I'd rather try to sort it out myself first.", "I think I can manage it on my own after all.",
+           "I'll have another go myself before bothering anyone."]
+GUIDED = ["I haven't been through the steps yet.", "I haven't had a chance to do them yet.",
+          "I still need to do those steps first."]
+# a reason of the customer's own, for any change
+OWN = ["I want to check with my partner first.", "I need to talk it over with my family first.",
+       "I'd like to look at my budget before I do that.", "I didn't realise it would happen straight away.",
+       "I thought it would take effect later, not right now.", "I want to read up on it a bit more first.",
+       "I'd rather wait until after the weekend.", "I should run it past my accountant first.",
+       "I'd like to sleep on it before I decide.", "I need to check a couple of things on my side first."]
+
+
+_YOURS = [(re.compile(r"\byour\b"), "my"), (re.compile(r"\byou\b"), "me")]
+
+
+def _mine(text: str) -> str:
+    """The assistant's words as the customer says them ("freeze your card" -> "freeze my card")."""
+    for pattern, word in _YOURS:
+        text = pattern.sub(word, text)
+    return text
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    m = pattern.search(text)
+    return next((g for g in m.groups() if g), None) if m else None
+
+
+def reasons(said: str, *, guided: bool = False) -> list[list[str]]:
+    """The reasons a customer may give for saying no to the confirmation `said`, a bank per fact it
+    names that a person would answer (`OWN` alone when none); to guidance the customer carries out
+    themselves, that they have not done the steps yet."""
+    if guided:
+        return [GUIDED]
+    found: list[list[str]] = []
+    fee = _FEE.search(said)
+    if fee and not _NONE.match(v := next(g for g in fee.groups()[1:] if g)):
+        name = fee.group(1) or ""
+        found.append([t.format(v=v, name=name) for t in FEE])
+    if (rise := _FEE_RISES.search(said)) is not None:
+        found.append([t.format(v=rise.group(2), name=rise.group(1)) for t in FEE_RISES])
+    for pattern, bank in ((_MOVED, MOVED), (_BALANCE, BALANCE), (_DUE, DUE), (_NOW, NOW), (_MERCHANT, MERCHANT),
+                          (_WHEN, WHEN)):
+        v = _first(pattern, said)
+        if not v or _NONE.match(v) or pattern is _NOW and not re.search(r"\d|^[A-Z]", v):  # (not "it's off")
+            continue
+        if pattern in (_BALANCE, _DUE) and not _ENDS.search(said):  # money in it matters to closing it only
+            continue
+        found.append([t.format(v=v) for t in bank])
+    if (also := _ALSO.search(said)) is not None:
+        found.append([t.format(v=_mine(also.group(1).rstrip(", "))) for t in ALSO])
+    if _HANDOFF.search(said):
+        found.append(HANDOFF)
+    return found or [OWN]
+
+
+OWN_SHARE = 0.2
+"""The share of declines, where the confirmation named something to answer, that give a reason of
+the customer's own instead."""
+
+
+def decline(said: str, rng: random.Random, *, guided: bool = False) -> str:
+    """A no to the confirmation `said`, with a reason: one about a fact it named (each fact as likely
+    as the next), or in `OWN_SHARE` of them the customer's own. Every reason starts with "I", a value
+    or a lower-case word, so it follows the no as written."""
+    banks = reasons(said, guided=guided)
+    own = rng.random() < OWN_SHARE and not guided
+    return f"{rng.choice(NO_START)} {rng.choice(OWN if own else rng.choice(banks))}"

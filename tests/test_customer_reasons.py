@@ -1,0 +1,171 @@
+"""The customer's side of a chat says what a person would (buyer's review, round 57): a no at the
+confirmation with a reason that fits what it was told; a pick from a list by what tells the record
+apart, not its key; a number asked again only once another request came between; a status said as
+what they see."""
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+
+from gem_env.agents.understanding import NO, YES
+from gem_env.simulators.declining import NO_START, OWN, decline, reasons
+from gem_env.simulators.scenario import Request, Scenario
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.verify_kinds import _NO as VERIFY_NO
+from gem_env.tools.referring import listed_by_detail
+
+_BARE = re.compile(r"^(?:No|No thanks|Actually, no|Nope|No, sorry),? (?:please don't|leave it as it is|not right now|"
+                   r"I've changed my mind|let's leave it|don't change anything|not today)\.$")
+
+
+def _declines(said: str, seeds: range = range(60)) -> list[str]:
+    return [decline(said, random.Random(seed)) for seed in seeds]
+
+
+def test_a_decline_is_read_as_no_by_the_assistant_and_the_verifier_and_is_never_bare() -> None:
+    confirmations = [
+        "I'll now transfer $8,200 from your account ACC-1 to your other account ACC-2. Would you like me to proceed?",
+        "I'm about to close your account ACC-1 because of fees. It's the open savings account, with a $6,995.53 "
+        "balance. Shall I go ahead?",
+        "I'll open a new Green Account. Shall I go ahead?",
+        "I'll pass your question about your card to a person, with a note that you need help. Please confirm.",
+    ]
+    for said in confirmations:
+        for no in _declines(said):
+            assert no.startswith(tuple(NO_START)), no
+            assert NO.search(no) and VERIFY_NO.search(no) and not YES.match(no), no
+            assert not _BARE.match(no), no
+            assert len(no.split()) >= 5, no
+
+
+def test_a_decline_answers_what_the_confirmation_named() -> None:
+    """The money a transfer moves, what is left in an account being closed, a limit as it is now, the
+    shop a charge is from, a fee it would cost: each is the reason most customers give."""
+    cases = {
+        "I'll now transfer $8,200 from your account ACC-1 to your other account ACC-2. Shall I go ahead?": "$8,200",
+        "I'll close your account ACC-1 because of fees. That's your open savings account, with a $6,995.53 balance. "
+        "Should I go ahead and close it?": "$6,995.53",
+        "I'll change the spending limit of your card CRD-1 to $5,600. At the moment, the spending limit is "
+        "$4,442.49. Would you like me to change it?": "$4,442.49",
+        "I'll create a dispute for transaction TRN-1 because of fraud. It's the posted transaction at Palmer, Lee "
+        "and Harrell, with an amount of $390.94. Should I proceed?": "Palmer, Lee and Harrell",
+        "I'll close your account ACC-1. For this one, the early closure fee is $500. Can you confirm?": "$500",
+        "I'll cancel your subscription SBS-1 because you're moving. It's your active subscription, with a $8.51 "
+        "monthly fee and a $32.99 balance due. Shall I proceed?": "$32.99",
+    }
+    for said, value in cases.items():
+        noes = _declines(said)
+        told = [n for n in noes if value in n]
+        assert len(told) >= len(noes) // 2, (value, noes)
+        assert all(n in told or n.split(",", 1)[-1].strip() in OWN or n.split(", ", 2)[-1] in OWN for n in noes), noes
+
+
+def test_money_in_a_record_is_a_reason_to_wait_with_closing_it_only() -> None:
+    """"I've still got $17,847.91 in there, so I'll move it out first." to turning on overdraft
+    protection made no sense: the balance is a reason only when the record is to be closed."""
+    said = ("I'll turn on the overdraft protection of your account ACC-1. That's your open checking account, with a "
+            "$17,847.91 balance. Should I go ahead?")
+    assert reasons(said) == [OWN]
+    assert not any("$17,847.91" in n for n in _declines(said))
+    assert not any("$0" in r for bank in reasons(
+        "I'll close your account ACC-1. It's the open savings account, with a $0 balance. Shall I go ahead?")
+        for r in bank)
+
+
+def test_a_scripted_customer_who_declines_gives_a_reason_and_the_assistant_reads_the_no() -> None:
+    request = Request(kind="decline", goal="transfer $100 from my account to my other account",
+                      intent="transfer $100 from my account to my other account", confirm=False,
+                      knows={"amount": 100})
+    said = "This will transfer $100 from your account ACC-1 to your other account ACC-2. Please confirm."
+    answers = set()
+    for seed in range(30):
+        user = ScriptedUser(Scenario(goal=request.goal, requests=[request], knows=request.knows), seed=seed)
+        messages = [{"role": "user", "content": "Please transfer $100 to my savings."},
+                    {"role": "assistant", "content": said}]
+        answer = asyncio.run(user.reply(messages))
+        if answer in ("Before you do, what exactly will that change?", "What will that do, exactly?",
+                      "Just so I understand, what happens when you do that?",
+                      "Sorry, what will change exactly if you do that?"):
+            continue  # a careful customer asks first
+        assert NO.search(answer) and VERIFY_NO.search(answer) and not _BARE.match(answer), answer
+        answers.add(answer)
+    assert len(answers) >= 10, answers
+    assert any("100" in a for a in answers), answers
+
+
+def _answers_to(listing: str, knows: dict[str, str], goal: str = "cancel my card", seeds: range = range(40)) -> list[str]:
+    request = Request(kind="complete", goal=goal, intent=goal, knows=knows)
+    out = []
+    for seed in seeds:
+        user = ScriptedUser(Scenario(goal=goal, requests=[request], knows=knows), seed=seed)
+        messages = [{"role": "user", "content": goal.capitalize() + "."}, {"role": "assistant", "content": listing}]
+        out.append(asyncio.run(user.reply(messages)))
+    return out
+
+
+def test_a_record_is_picked_by_what_tells_it_apart_never_by_its_key_when_something_does() -> None:
+    listing = ("You have 5 cards, and 3 can be frozen: CRD-02892 (credit, ending in 1522), CRD-25576 (credit, "
+               "ending in 2787) and CRD-53053 (debit, ending in 2251). Which card should I use?")
+    answers = _answers_to(listing, {"card_id": "CRD-25576"})
+    assert not any("CRD-" in a for a in answers), answers
+    assert all(listed_by_detail(listing, a) == "CRD-25576" for a in answers), answers
+    assert any("ending in 2787" in a for a in answers)
+
+
+def test_a_status_is_said_from_a_list_only_when_nothing_else_tells_the_record_apart() -> None:
+    """"The frozen one." is the service's word; "The one ending in 8925." the customer's own."""
+    listing = ("I have 2 cards here: CRD-1 (debit, ending in 8925, frozen) and CRD-2 (debit, ending in 2713, "
+               "active). Which card should I use?")
+    answers = _answers_to(listing, {"card_id": "CRD-1"})
+    assert answers and all("ending in 8925" in a for a in answers), answers
+    only_status = "I have 2 cards here: CRD-1 (debit, frozen) and CRD-2 (debit, active). Which card should I use?"
+    answers = _answers_to(only_status, {"card_id": "CRD-1"})
+    assert all(listed_by_detail(only_status, a) == "CRD-1" and "CRD-" not in a for a in answers), answers
+
+
+def test_the_key_is_read_out_when_nothing_listed_tells_the_record_apart() -> None:
+    listing = "You have 2 cards: CRD-1 (credit, ending in 1111) and CRD-2 (credit, ending in 1111). Which card is it?"
+    answers = _answers_to(listing, {"card_id": "CRD-2"})
+    assert all("CRD-2" in a for a in answers), answers
+
+
+def _session_user(requests: list[Request], seed: int) -> ScriptedUser:
+    knows = {k: v for r in requests for k, v in r.knows.items()}
+    return ScriptedUser(Scenario(goal=requests[0].goal, requests=requests, knows=knows), seed=seed)
+
+
+def test_a_number_is_asked_again_only_once_another_request_came_between() -> None:
+    """"Done! The case ID is HND-2301. Anything else?" "Sorry, could you repeat my case number?"
+    asked for what was just said; a customer who asks again has since talked about something else."""
+    from gem_env.simulators import phrases as P
+    dispute = Request(kind="complete", goal="create a dispute for my transaction", intent="create a dispute for my "
+                      "transaction", knows={"transaction_id": "TRN-1"})
+    freeze = Request(kind="complete", goal="freeze my card", intent="freeze my card", knows={"card_id": "CRD-1"})
+    made = {"role": "assistant", "content": "Done. Your dispute number is DSP-1. Anything else?"}
+    alone = again = 0
+    for seed in range(200):
+        user = _session_user([dispute], seed)
+        said = asyncio.run(user.reply([{"role": "user", "content": "I'd like to dispute a charge."}, made]))
+        alone += P.asks_repeat(said)
+        user = _session_user([dispute, freeze], seed)
+        said = asyncio.run(user.reply([{"role": "user", "content": "I'd like to dispute a charge."}, made,
+                                       {"role": "user", "content": "Thanks. Also, please freeze my card."},
+                                       {"role": "assistant", "content": "I've frozen your card. Anything else?"}]))
+        if user._asks_again:
+            assert P.asks_repeat(said) and "dispute" in said, said
+            again += 1
+    assert alone == 0 and again >= 10
+
+
+def test_a_record_told_apart_by_its_status_is_named_by_what_the_customer_sees() -> None:
+    """"That's the processed one." / "It's for the frozen account.": the service's word said as the
+    customer's own; the customer says what they see, and the assistant still finds it by the word."""
+    intent = "change the shipping address of my order to 1 Main Street, Springfield 12345"
+    said = {ScriptedUser._volunteered("order_status", "processed", intent, random.Random(seed), ["order_status"],
+                                      records=["order"]) for seed in range(40)}
+    assert all(re.search(r"\b(?:shows as|showing as|listed as) processed\b", s) for s in said), said
+    assert not any(re.search(r"\b(?:the|my) processed\b|processed (?:one|order)", s) for s in said), said
+    on = {ScriptedUser._volunteered("card_status", "closed", "create a dispute for my transaction", random.Random(seed),
+                                    ["card_status"], records=["card", "transaction"]) for seed in range(40)}
+    assert all("closed" in s and not re.search(r"\bclosed card\b", s) for s in on), on
