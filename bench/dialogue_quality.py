@@ -116,33 +116,30 @@ def repeated_reads(messages: list[dict[str, Any]]) -> int:
 _READ = re.compile(r"^(?:get|list|find|search|check|show|view|lookup)_")
 
 
-_CITED = re.compile(r"\b(?:rule|policy)[^:.]*: ([^.]+)\.")
 _STATUS_CITED = re.compile(r"(?:an?|the) (.+?) that is .+? cannot (.+)$")
 _SMALL = frozenset("a an the to of and or is are be can for in on with this that it its your you we our has have at by "
                    "from as not no only must".split())
 
 
-def rule_citations(messages: list[dict[str, Any]]) -> tuple[int, int]:
-    """(rules the assistant cites, "That's down to this rule: X", "our policy ...: X", and of them
-    those its system prompt does not hold): X's words are not mostly in the prompt, and for a status
-    rule the prompt has no "Only a <noun> that is ... can <act>" (a model trained on them learns to
-    cite rules it was not given)."""
+def rule_citations(messages: list[dict[str, Any]], reasons: list[str]) -> tuple[int, int]:
+    """(the task's refusal reasons the assistant gives (`verify_kinds.gives_reason`), and of them
+    those its system prompt does not hold): the rule's words are not mostly in the prompt, and for a
+    status rule the prompt has no "Only a <noun> that is ... can <act>" (a model trained on them
+    learns to cite rules it was not given)."""
+    from gem_env.stages.verify_kinds import gives_reason
     prompt = (messages[0].get("content") or "").lower() if messages and messages[0].get("role") == "system" else ""
     known = {w.rstrip(".") for w in re.findall(r"[a-z0-9$%.]+", prompt)}  # ("verified." ends a sentence)
+    said = [m["content"] for m in messages if m.get("role") == "assistant" and isinstance(m.get("content"), str)]
     cited = outside = 0
-    for m in messages:
-        if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
+    for rule in reasons:
+        if not any(gives_reason(rule, [], text) for text in said):
             continue
-        for rule in _CITED.findall(m["content"]):
-            cited += 1
-            status = _STATUS_CITED.match(rule)
-            if status and re.search(rf"only an? {re.escape(status[1])} that is [^.]* can {re.escape(status[2])}",
-                                    prompt):
-                continue
-            # the record it is said of is no word of the rule ("your contact Daniel Dunn hasn't been ...")
-            rule = re.sub(r"(?<=\w )(?:[A-Z][a-z]+ ?){1,3}(?= )", " ", rule)
-            words = {w.rstrip(".") for w in re.findall(r"[a-z0-9$%.]+", rule.lower()) if w not in _SMALL and len(w) > 2}
-            outside += len(words - known) > 0.4 * len(words)
+        cited += 1
+        status = _STATUS_CITED.match(rule.lower())
+        if status and re.search(rf"only an? {re.escape(status[1])} that is [^.]* can {re.escape(status[2])}", prompt):
+            continue
+        words = {w.rstrip(".") for w in re.findall(r"[a-z0-9$%.]+", rule.lower()) if w not in _SMALL and len(w) > 2}
+        outside += len(words - known) > 0.4 * len(words)
     return cited, outside
 
 
@@ -186,7 +183,8 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
     do; a user who asks again for the number of something made for them; and (round 18) an
     assistant asking whether a later request is about the record an earlier one was, and the
     share of those the user says is another record; an assistant offering, after a refusal, to
-    hand the request to a person, and the share of sessions where the user took it up."""
+    hand the request to a person, and the share of sessions where the user took it up; (round 57)
+    a refusal the customer clears, then the request done."""
     from gem_env.tools.referring import PROPOSED_RECORD
     from gem_env.agents.workflow_agent import HANDOFF_OFFERED
     from gem_env.agents import banks as B
@@ -208,6 +206,7 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
         counts["handoff_offer_taken_up"] += any(
             (r["messages"][j + 1].get("content") or "").startswith(tuple(P.MOVE_ON)) for j in offers if j + 1 < len(r["messages"]))
         counts["asked_if_the_same_record_as_before"] += bool(same)
+        counts["refusal_cleared_then_done"] += any(x.get("lifted_by") for x in r["task"].get("refusals") or [])
         counts["told_it_is_another_record"] += any(
             re.match(r"\W*(?:no|actually, no)\b", r["messages"][j + 1].get("content") or "", re.IGNORECASE)
             for j in same if j + 1 < len(r["messages"]))
@@ -216,7 +215,8 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
                                                  "user_writing_values_their_own_way", "earlier_trouble_acknowledged",
                                                  "question_what_a_change_will_do", "number_asked_for_again",
                                                  "asked_if_the_same_record_as_before", "told_it_is_another_record",
-                                                 "handoff_offered_after_a_refusal", "handoff_offer_taken_up")}
+                                                 "handoff_offered_after_a_refusal", "handoff_offer_taken_up",
+                                                 "refusal_cleared_then_done")}
 
 
 def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -230,6 +230,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     masked = [_MASK.sub("#", t).lower() for t in first_turns]
     snake = snake_spoken = ids = goal_pasted = same_replies = pairs = repeated = echoed = 0
     messages = calls = distinct_tools = chained = by_name = cited = uncited = 0
+    four: list[int] = []  # distinct tools of each 4-request session (issue 11's aim: 8 or more)
     for r, first in zip(records, first_turns):
         domain = r["domain"]
         natural = [m.get("content") or "" for m in r["messages"]
@@ -245,11 +246,14 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         same_replies += sum(a == b for a, b in zip(replies, replies[1:]))
         repeated += repeated_reads(r["messages"])
         echoed += echoed_reads(r["messages"])
-        cited, uncited = (a + b for a, b in zip((cited, uncited), rule_citations(r["messages"])))
+        reasons = [x["reason"] for x in r["task"].get("refusals") or []]
+        cited, uncited = (a + b for a, b in zip((cited, uncited), rule_citations(r["messages"], reasons)))
         messages += len(r["messages"])
         tools = [c["function"]["name"] for m in r["messages"] for c in m.get("tool_calls") or []]
         calls += len(tools)
         distinct_tools += len(set(tools))
+        if len((r["task"].get("scenario") or {}).get("requests") or []) == 4:
+            four.append(len(set(tools)))
         by_name += any(_BY_NAME.match(t) for t in tools)
         chained += chained_argument(r["messages"])
     a_distinct, a_total = _ngrams(assistant)
@@ -273,6 +277,8 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         "share_of_sessions_with": session_features(records),
         "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),
         "mean_distinct_tools": round(distinct_tools / n, 2),
+        "four_request_sessions": {"sessions": len(four), "mean_distinct_tools": round(sum(four) / max(1, len(four)), 2),
+                                  "with_8_or_more_tools": sum(t >= 8 for t in four)},
         "replies_that_disagree": dict(sorted(collections.Counter(k for r in records
                                                                  for k in disagreements(r["messages"])).items())),
     }

@@ -146,7 +146,7 @@ def test_a_long_action_is_said_by_its_head_once_done() -> None:
 
 def test_a_record_that_already_holds_the_value_asked_for_is_not_offered(tmp_path: Path) -> None:
     """"Change the plan of my line to Plus": of the customer's lines, one already on Plus is not among
-    those that qualify (the change would be refused: "The line already has that plan")."""
+    those offered (the change would be refused: "The line already has that plan")."""
     from conftest import shared_path
     corpus = shared_path("corpora", "support_policies.jsonl")
     run = tmp_path / "run"
@@ -156,7 +156,7 @@ def test_a_record_that_already_holds_the_value_asked_for_is_not_offered(tmp_path
         messages = json.loads(line)["messages"]
         for i, m in enumerate(messages):
             said = m.get("content") or ""
-            if m["role"] != "assistant" or "qualif" not in said:
+            if m["role"] != "assistant" or not re.search(r"would work for this|could work for this|could be used here", said):
                 continue
             asked = [x["content"] for x in messages[:i] if x["role"] == "user"][-1]
             wanted = re.search(r"change the plan of my \w+ to (\w+)", asked)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gem_env.agents.prechecks import said_forms
 from gem_env.agents.refined import RefinedAgent
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import make_agent, make_task_user
@@ -140,8 +141,8 @@ async def test_refused_request_must_not_change_state(taskset: Any) -> None:
     traj = await roll(task, compiled, make_agent("workflow", compiled))
     assert traj.verification.passed
     said = " ".join(m.get("content") or "" for m in traj.messages if m["role"] == "assistant")
-    rule = task.plan.refusals[0]  # quoted after a colon, the rule's leading article is lower case
-    assert rule in said or f"{rule[:1].lower()}{rule[1:]}" in said, said
+    rule = task.plan.refusals[0]  # as written or as said ("A closed card can't be changed"), maybe lower case
+    assert any(form in said or f"{form[:1].lower()}{form[1:]}" in said for form in said_forms(rule)), said
 
 
 def _changed(taskset: Any) -> tuple[Task, CompiledDomain, Any, dict[str, Any]]:

@@ -565,14 +565,14 @@ def test_what_a_count_is_before_a_change_says_none_as_none() -> None:
 def test_which_of_the_fitting_records_says_what_they_fit() -> None:
     from gem_env.tools.referring import PROPOSED_RECORD
     """Only the records a change can be made on are named, with how many there are in all; the
-    change is said of the record when it is made on it ("can be frozen"), else they "qualify"."""
+    change is said of the record when it is made on it ("can be frozen"), else they "would work for this"."""
     cards = [{"card_id": f"CRD-{i}", "status": "active"} for i in range(2)]
     for seed in range(6):
         said = S.which_fitting(random.Random(seed), "card_id", cards, 5, "freeze your card because it was lost")
         assert "5 cards" in said and "can be frozen" in said and "CRD-0" in said and "CRD-1" in said, said
         one = S.which_fitting(random.Random(seed), "transaction_id", [{"transaction_id": "TRN-1", "status": "posted"}],
                               3, "create a dispute for your transaction because of fraud")
-        assert "3 transactions" in one and "TRN-1 (posted)" in one and "qualifies" in one, one
+        assert "3 transactions" in one and "TRN-1 (posted)" in one and "would work for this" in one, one
         assert PROPOSED_RECORD.search(one)["id"] == "TRN-1", one
 
 
