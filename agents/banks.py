@@ -69,11 +69,11 @@ ASK_Q = Voiced(
            "{X}, if you have it?"],
 )
 ASK = (ACK, ASK_Q)
-# what the user is to write themselves (a summary, a note): asked to be written, never "tell me a short summary"
-ASK_NOTE = ["Could you give me {x}?", "Could you write me {x} of what it's about?", "Would you mind writing {x}?",
-            "In a sentence or two, could you give me {x}?", "Could you jot down {x} for me?",
-            "Could I have {x} of what it's about?", "Can you give me {x}, in your own words?",
-            "In a sentence or two, what should {x} say?", "Would you write {x} for me?"]
+# free text the assistant files (a summary, a note; {x}: "a short summary"): what it is about, asked
+# for in the customer's words for the assistant to put down (never "Would you write me a short summary?")
+ASK_NOTE = ["Could you tell me briefly what it's about, for {x}?", "What would you like me to put in {x}?",
+            "In a sentence or two, what's it about, for {x}?", "Briefly, what's it about, so I can put it in {x}?",
+            "What's it about, in a few words, for {x}?"]
 ASK_FOR_LEAD = Voiced(
     plain=["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
            "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",

@@ -167,7 +167,8 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
 
 def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
-    the user is to write ("a short summary") is asked to be written (`B.ASK_NOTE`); a record's
+    the assistant files from the user's words ("a short summary") is asked for as what it is about
+    (`B.ASK_NOTE`); a record's
     ID names a record that exists, so it is never "what would you like your account ID to be?", and
     who the user is is not theirs to choose ("what would you like your email to be?")."""
     questions = bank[-1]
