@@ -37,7 +37,7 @@ def test_a_cleared_refusal_is_asked_for_again_and_made_after_the_change_that_cle
         assert kinds[at + 1] == ("complete", True, False) and kinds[at + 2] == ("complete", False, True), kinds
         assert task.scenario.requests[at + 2].intent == task.scenario.requests[at].intent  # the same change again
         messages = traj["messages"]
-        cleared = _call_index(messages, compiled, refusal.lifted_by["tool"], refusal.target)
+        cleared = _call_index(messages, compiled, refusal.lifted_by["tool"], refusal.lifted_by["target"])
         made = _call_index(messages, compiled, refusal.tool, refusal.target)
         assert cleared < made  # the held write comes after what clears it, never before
         # the customer answers the refusal by asking for what clears it, in so many words
@@ -46,6 +46,47 @@ def test_a_cleared_refusal_is_asked_for_again_and_made_after_the_change_that_cle
         answer = messages[refused_at + 1]["content"]
         assert any(answer.startswith(b.strip()) for b in [*P.BRIDGE_CLEAR, *P.OFFER_NO]), answer
         assert traj["verification"]["passed"] and all(c["passed"] for c in traj["verification"]["checks"])
+
+
+def test_a_way_out_on_another_record_ends_one_of_the_kind_the_rule_counts(examples_run: Path) -> None:
+    """"An account can have at most 5 lines": the customer cancels one of their other lines, then
+    the new line is added."""
+    traj, task, compiled = next((t, k, c) for t, k, c in _cleared_sessions(examples_run)
+                                if any(r.lifted_by and r.lifted_by["target"] != r.target for r in k.refusals))
+    refusal = next(r for r in task.refusals if r.lifted_by)
+    assert "lines" in refusal.reason and refusal.lifted_by["tool"] == "cancel_line"
+    messages = traj["messages"]
+    at = _call_index(messages, compiled, "cancel_line", refusal.lifted_by["target"])
+    call_id = messages[at]["tool_calls"][0]["id"]
+    reply = json.loads(next(m["content"] for m in messages if m.get("tool_call_id") == call_id))
+    assert reply["status"] == "closed" and reply["line_id"] == refusal.lifted_by["target"]["line_id"]
+    assert at < _call_index(messages, compiled, refusal.tool, refusal.target)
+    assert traj["verification"]["passed"]
+
+
+def test_a_way_out_fits_what_the_rule_means(examples_run: Path) -> None:
+    """A write on the held record (or naming it in a role) may clear it; on another record, only one
+    ending a record of a kind the rule names: cancelling a line against "at most 5 lines", not
+    suspending one, nor cancelling one against a rule about something else."""
+    from types import SimpleNamespace
+
+    from gem_env.stages.tasks.kinds import Built
+    from gem_env.stages.tasks.model import GoldAction, Refusal
+    from gem_env.stages.tasks.session import _lift
+    from gem_env.simulators.scenario import Request
+
+    ctx = SimpleNamespace(compiled=compile_domain(load_domain(examples_run / "domains" / "telecom_add-a-line_md.json")))
+    limit = Refusal(tool="add_line", target={"customer_id": "CST-1"}, reason="An account can have at most 5 lines.")
+
+    def way(tool: str, status: str, line: str = "LINE-2") -> Built:
+        return Built(Request(goal="g"), [GoldAction(tool=tool, arguments={"line_id": line}, result={"line_id": line, "status": status})])
+
+    assert _lift(ctx, way("cancel_line", "closed"), limit).tool == "cancel_line"
+    assert _lift(ctx, way("suspend_line", "suspended"), limit) is None
+    other_rule = limit.model_copy(update={"reason": "A customer must be verified first"})
+    assert _lift(ctx, way("cancel_line", "closed"), other_rule) is None
+    on_it = Refusal(tool="update_line_plan", target={"line_id": "LINE-2"}, reason="A line that is suspended cannot be changed")
+    assert _lift(ctx, way("resume_line", "active"), on_it).tool == "resume_line"
 
 
 def test_the_refusal_holds_until_the_change_that_clears_it_is_made(examples_run: Path) -> None:
@@ -59,7 +100,7 @@ def test_the_refusal_holds_until_the_change_that_clears_it_is_made(examples_run:
     assert refused_ok(messages)
     # the change that clears it failed: the write made later is a refused write made
     failed = copy.deepcopy(messages)
-    at = _call_index(failed, compiled, refusal.lifted_by["tool"], refusal.target)
+    at = _call_index(failed, compiled, refusal.lifted_by["tool"], refusal.lifted_by["target"])
     call_id = failed[at]["tool_calls"][0]["id"]
     reply = next(m for m in failed if m.get("role") == "tool" and m.get("tool_call_id") == call_id)
     reply["content"] = json.dumps({"error": "not now"})
@@ -67,7 +108,7 @@ def test_the_refusal_holds_until_the_change_that_clears_it_is_made(examples_run:
     # the held write made before what clears it: refused
     early = copy.deepcopy(messages)
     write = early.pop(_call_index(early, compiled, refusal.tool, refusal.target))
-    early.insert(_call_index(early, compiled, refusal.lifted_by["tool"], refusal.target), write)
+    early.insert(_call_index(early, compiled, refusal.lifted_by["tool"], refusal.lifted_by["target"]), write)
     assert not refused_ok(early)
 
 

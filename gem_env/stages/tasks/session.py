@@ -20,11 +20,11 @@ from ...agents.prechecks import records
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
 from ...tools.model import InsertStep, UpdateStep, every_step
-from ...tools.render import FREE_TEXT, render, smooth, spoken
+from ...tools.render import ENDED, FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
 from .build import make_task
-from .model import GoldAction, Task
+from .model import GoldAction, Refusal, Task
 from .owners import Owner
 
 if TYPE_CHECKING:
@@ -331,7 +331,8 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
 
 def _cleared(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random, owner: Owner) -> list[K.Built]:
     """After a refusal with room for two more requests: the customer's own change that clears what
-    stopped it, on the same record (the card unfrozen so its limit can be raised), then the refused
+    stopped it (`_lift`: the card unfrozen so its limit can be raised, the balance moved out so the
+    account can be closed, one of five lines cancelled so another can be added), then the refused
     request again, now done; none when no request of theirs would let the held write through. Each
     way out is tried on the sandbox: the held write must succeed after it, and the refused workflow
     must then run whole."""
@@ -342,27 +343,93 @@ def _cleared(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random,
     table, row = refused.record
     pk = ctx.compiled.tables[table].pk
     wf = next(w for w in ctx.workflows if w.name == refused.workflow)
-    for _, name, builder in ctx.candidates("complete", owner):
+    held_now = sandbox.dump([table])[table].get(str(row[pk])) or row
+    for key, name, builder in ctx.candidates("complete", owner):
         if name == wf.name or _hands_off(ctx, name):
             continue
-        snap = sandbox.snapshot()
-        way = builder(sandbox, rng)
-        lift = next((a for a in way.actions if ctx.compiled.tools[a.tool].writes and a.ok
-                     and K.target_of(a.arguments) == held.target), None) if isinstance(way, K.Built) else None
-        again = None
-        if lift is not None and not undoes_earlier(ctx, built, way):
-            probe = sandbox.snapshot()
-            through = sandbox.call(held.tool, held.arguments).ok
-            sandbox.restore(probe)
-            now = sandbox.dump([table])[table].get(str(row[pk])) if through else None
-            again = K.complete(ctx.compiled, wf, now, sandbox, rng) if now is not None else None
-        if isinstance(again, K.Built) and any(a.tool == held.tool and K.target_of(a.arguments) == held.target
-                                              for a in again.actions):
-            way.request.clears, again.request.retry = True, True
-            held.lifted_by = {"tool": lift.tool, "target": held.target}
-            return [way, again]
-        sandbox.restore(snap)
+        for way_of in [*_fitting_reasons(ctx, name, key, builder), *_all_of_it(ctx, name, key, held_now)]:
+            snap = sandbox.snapshot()
+            way = way_of(sandbox, rng)
+            lift = _lift(ctx, way, held) if isinstance(way, K.Built) else None
+            again = None
+            if lift is not None and not undoes_earlier(ctx, built, way) and not _leaving_and_staying(ctx, built, way):
+                probe = sandbox.snapshot()
+                through = sandbox.call(held.tool, held.arguments).ok
+                sandbox.restore(probe)
+                now = sandbox.dump([table])[table].get(str(row[pk])) if through else None
+                again = K.complete(ctx.compiled, wf, now, sandbox, rng) if now is not None else None
+            if isinstance(again, K.Built) and any(a.tool == held.tool and K.target_of(a.arguments) == held.target
+                                                  for a in again.actions) \
+                    and not _leaving_and_staying(ctx, [*built, way], again):
+                way.request.clears, again.request.retry = True, True
+                held.lifted_by = {"tool": lift.tool, "target": K.target_of(lift.arguments)}
+                return [way, again]
+            sandbox.restore(snap)
     return []
+
+
+def _lift(ctx: "_Context", way: K.Built, held: Refusal) -> GoldAction | None:
+    """The write of `way` that may clear `held` in the way its rule means: one on the held record
+    itself, or naming it in a role (money moved out of the account the rule keeps open), or one
+    ending another record of a kind the rule names ("at most 5 lines": one of them cancelled). A
+    write merely changing another record (a linked account frozen so that "no linked account is
+    open" holds) is no way out a customer would take."""
+    c = ctx.compiled
+    for a in way.actions:
+        if not (c.tools[a.tool].writes and a.ok):
+            continue
+        if _names_record(a.arguments, held.target):
+            return a
+        status = a.result.get("status") if isinstance(a.result, dict) else None
+        tables = {st.update for st in every_step(c.tools[a.tool].spec.effect or []) if isinstance(st, UpdateStep)}
+        if str(status) in ENDED and any(re.search(rf"\b{re.escape(t.replace('_', ' '))}\b", held.reason, re.I)
+                                        for t in tables):
+            return a
+    return None
+
+
+def _names_record(args: dict[str, Any], target: dict[str, Any]) -> bool:
+    """Whether a call's arguments name the record `target` names, by its keys or a role of them."""
+    return bool(target) and all(any(_names_key(k, key) and str(v) == str(value) for k, v in args.items())
+                                for key, value in target.items())
+
+
+def _given(ctx: "_Context", name: str, key: str, knows: dict[str, str]) -> Callable[..., Any] | None:
+    """A builder of workflow `name` on its row `key` with some of what the customer knows given
+    (expressions by name) in place of the workflow's own; None when the row is not theirs to ask about."""
+    wf = next((w for w in ctx.workflows if w.name == name), None)
+    row = ctx.owners.rows.get(wf.anchor.table, {}).get(key) if wf is not None else None
+    if wf is None or row is None:
+        return None
+    w = wf.model_copy(update={"knows": {**wf.knows, **knows}})
+    return lambda sb, rng: K.complete(ctx.compiled, w, row, sb, rng)
+
+
+def _all_of_it(ctx: "_Context", name: str, key: str, held_row: dict[str, Any]) -> list[Callable[..., Any]]:
+    """Workflow `name` with an amount the customer gives set to all of an amount of the held record
+    as it is now (the whole balance moved out, so that the account can be closed): ways to try
+    when the workflow's own amount does not clear the rule."""
+    wf = next((w for w in ctx.workflows if w.name == name), None)
+    amounts = [v for v in held_row.values() if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0]
+    given = [k for k in (wf.knows if wf is not None else {}) if k == "amount" or k.endswith("_amount")]
+    return [b for k in given for v in amounts if (b := _given(ctx, name, key, {k: repr(v)})) is not None]
+
+
+def _fitting_reasons(ctx: "_Context", name: str, key: str, builder: Callable[..., Any]) -> list[Callable[..., Any]]:
+    """Workflow `name` as a way out, with the reasons it may be given for that fit: a record ended
+    to make room for another is "no longer needed" where its write takes that reason, and never
+    ended "because I'm moving" (`LEAVING`) when the customer then stays (a new line added); the
+    workflow's own reason otherwise."""
+    wf = next((w for w in ctx.workflows if w.name == name), None)
+    if wf is None or "reason" not in wf.knows:
+        return [builder]
+    enum = next((p.enum for s in wf.steps for p in ctx.compiled.tools[s.tool].spec.parameters
+                 if p.name == "reason" and p.enum), None) or []
+    fits = [r for r in enum if isinstance(r, str) and r != "other" and not LEAVING.search(r)]
+    own = [] if LEAVING.search(wf.knows["reason"]) else [builder]
+    tried = [r for r in fits if r == "no longer needed"] + ([] if own else [r for r in fits if r != "no longer needed"])
+    given = [b for r in tried if repr(r) != wf.knows["reason"] and (b := _given(ctx, name, key, {"reason": repr(r)}))]
+    return [*given, *own]
 
 
 def _what_happened(built: list[K.Built]) -> str | None:
