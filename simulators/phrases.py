@@ -60,6 +60,8 @@ AGAIN = ["in that case, could you {x} instead?", "then could you {x} instead?", 
 # want: its values end it, as the assistant reads them)
 CLEAR = ["then could you first {x}?", "in that case, can you {x}?", "then please {x}.", "then I'd like to {x}.",
          "so could you {x}?"]
+CLEAR_SINCE = ["{since}, so could you {x}?", "{since}, so please {x}.", "{since}. Could you {x}, then?"]
+"""What clears a refusal, with what changed since the hold ("I found it again, so could you unfreeze my card?")."""
 RETRY = ["now can you {x}?", "so now could you {x}?", "can we try again? I'd like to {x}.", "now please {x}.",
          "now that that's done, could you {x}?"]
 SAY = ["{x}.", "{x}, and I need some help.", "{x}. Can you help?", "{x}. What can you do?"]

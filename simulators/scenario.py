@@ -46,6 +46,8 @@ class Request(BaseModel):
         "the key of the row the request was made on (its workflow's anchor, or the table looked up)"))
     clears: bool = Field(default=False, exclude_if=lambda v: not v, description=(
         "asked so that the request refused just before can go through (\"Could you unfreeze it first, then?\")"))
+    since: str = Field(default="", exclude_if=lambda v: not v, description=(
+        "with `clears`: what changed since the hold it lifts, in the user's words (\"I found it again\")"))
     retry: bool = Field(default=False, exclude_if=lambda v: not v, description=(
         "the request refused before, asked again now that what stopped it is cleared"))
 

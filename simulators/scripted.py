@@ -445,8 +445,8 @@ class ScriptedUser:
             if again and bank is P.WANT and re.search(r"\bmy\b", intent):
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             elif bank is P.WANT and (request.clears or request.retry):
-                bank = P.CLEAR if request.clears else P.RETRY
-            body = rng.choice(bank).format(x=intent)
+                bank = (P.CLEAR_SINCE if request.since else P.CLEAR) if request.clears else P.RETRY
+            body = rng.choice(bank).format(x=intent, since=request.since)
         body = smooth(body[:1].upper() + body[1:])
         facts = self._opening_facts(request, body, rng, told, heard=heard)
         context, sign_off = (rng.choice(self._fitting(P.CONTEXT)), rng.choice(P.SIGN_OFF)) if first else ("", "")

@@ -117,3 +117,56 @@ def test_requests_that_clear_nothing_serialise_as_before(field: str) -> None:
     from gem_env.simulators.scenario import Request
     assert field not in json.loads(Request(goal="g").model_dump_json())
     assert json.loads(Request(goal="g", **{field: True}).model_dump_json())[field] is True
+
+
+def _refusal_grown(run: Path, domain: str, workflow: str, held: str):
+    """The refusal of `workflow` on the record `held` of the example domain, grown into a session."""
+    import random
+
+    from gem_env.stages.tasks.make import _Context, anchor_rows
+    from gem_env.stages.tasks.session import grow_session
+
+    compiled = compile_domain(load_domain(run / "domains" / f"{domain}.json"))
+    rows = {wf.name: anchor_rows(compiled, wf) for wf in compiled.domain.workflows}
+    ctx = _Context(compiled, rows, 0, domain, 8)
+    first = next(c for c in ctx.candidates("refuse") if c[1] == workflow and c[0] == held)
+    return grow_session(ctx, "refuse", first, set())
+
+
+def test_a_hold_is_lifted_only_for_a_reason_the_customer_can_lift_it_and_they_say_what_changed(examples_run: Path) -> None:
+    """A card frozen because it was lost: "I found it again, so could you unfreeze my card?", then
+    its limit raised; one frozen because it was stolen, or for suspicious activity, is not unfrozen
+    for a higher limit: the refusal stands."""
+    compiled = compile_domain(load_domain(examples_run / "domains" / "bank_freeze-a-card_md.json"))
+    sandbox = compiled.new_sandbox()
+    cards = sandbox.dump(["cards"])["cards"]
+    sandbox.close()
+    frozen = {str(c.get("status_reason")): key for key, c in cards.items() if c["status"] == "frozen"}
+    assert {"lost", "stolen"} <= set(frozen)
+    lost = _refusal_grown(examples_run, "bank_freeze-a-card_md", "change_card_spending_limit", frozen["lost"])
+    clears = [r for r in lost.scenario.requests if r.clears]
+    assert [r.since for r in clears] == ["I found it again"] and lost.refusals[0].lifted_by["tool"] == "unfreeze_card"
+    stolen = _refusal_grown(examples_run, "bank_freeze-a-card_md", "change_card_spending_limit", frozen["stolen"])
+    assert stolen is None or not any(r.lifted_by for r in stolen.refusals)
+
+
+def test_the_customer_says_what_changed_since_the_hold_when_asking_to_lift_it() -> None:
+    import asyncio
+
+    from gem_env.simulators.scenario import Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    knows = {"card_id": "CRD-1"}
+    requests = [{"goal": "change the spending limit of my card CRD-1 to 4800", "kind": "refuse",
+                 "intent": "change the spending limit of my card to $4,800", "knows": knows, "opening": ["card_id"]},
+                {"goal": "unfreeze my card CRD-1", "intent": "unfreeze my card", "knows": knows,
+                 "clears": True, "since": "I found it again"},
+                {"goal": "change the spending limit of my card CRD-1 to 4800", "retry": True,
+                 "intent": "change the spending limit of my card to $4,800", "knows": knows}]
+    for seed in range(6):
+        user = ScriptedUser(Scenario(persona="a customer", goal="three things", knows={"email": "a@example.com", **knows},
+                                     requests=requests), seed=seed)
+        history = [{"role": "system", "content": "policy"}]
+        history += [{"role": "user", "content": asyncio.run(user.reply(history))},
+                    {"role": "assistant", "content": "I can't change its limit: a card that is frozen cannot be changed."}]
+        said = asyncio.run(user.reply(history))
+        assert "I found it again" in said and "unfreeze my card" in said, said

@@ -344,6 +344,7 @@ def _cleared(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random,
     pk = ctx.compiled.tables[table].pk
     wf = next(w for w in ctx.workflows if w.name == refused.workflow)
     held_now = sandbox.dump([table])[table].get(str(row[pk])) or row
+    why = str(held_now.get("status_reason") or "")  # why the record is held as it is (frozen "because of travel")
     for key, name, builder in ctx.candidates("complete", owner):
         if name == wf.name or _hands_off(ctx, name):
             continue
@@ -351,6 +352,8 @@ def _cleared(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random,
             snap = sandbox.snapshot()
             way = way_of(sandbox, rng)
             lift = _lift(ctx, way, held) if isinstance(way, K.Built) else None
+            if lift is not None and _names_record(lift.arguments, held.target) and _NOT_THEIRS_TO_LIFT.search(why):
+                lift = None  # a card frozen because it was stolen is not unfrozen to raise its limit
             again = None
             if lift is not None and not undoes_earlier(ctx, built, way) and not _leaving_and_staying(ctx, built, way):
                 probe = sandbox.snapshot()
@@ -362,10 +365,22 @@ def _cleared(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random,
                                                   for a in again.actions) \
                     and not _leaving_and_staying(ctx, [*built, way], again):
                 way.request.clears, again.request.retry = True, True
+                if _names_record(lift.arguments, held.target):  # (not "I'm back from my trip" after a
+                    # freeze of theirs "because I'm going abroad" in the same session)
+                    way.request.since = next((said for hold, said in _SINCE if hold.search(why) and not any(
+                        hold.search(str(b.request.knows.get("reason", ""))) for b in built)), "")
                 held.lifted_by = {"tool": lift.tool, "target": K.target_of(lift.arguments)}
                 return [way, again]
             sandbox.restore(snap)
     return []
+
+
+_NOT_THEIRS_TO_LIFT = re.compile(r"stolen|fraud|suspicious|compromised", re.IGNORECASE)
+"""Why a record is held that the customer does not lift for another request's sake (a stolen card)."""
+_SINCE = [(re.compile(r"\blost\b", re.IGNORECASE), "I found it again"),
+          (re.compile(r"\btravel", re.IGNORECASE), "I'm back from my trip"),
+          (re.compile(r"\binjur", re.IGNORECASE), "I've recovered now")]
+"""What changed since a hold the customer lifts, in their words, by why it was held."""
 
 
 def _lift(ctx: "_Context", way: K.Built, held: Refusal) -> GoldAction | None:
