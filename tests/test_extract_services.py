@@ -343,10 +343,20 @@ def test_a_membership_text_maps_to_subscriptions_by_its_subject():
     assert "membership_row.freezes_this_year < 2" in requires
     compiled = check_domain(d)
     sandbox = compiled.new_sandbox()
-    used_up = next(k for k, r in sandbox.dump()["memberships"].items()
-                   if r["status"] == "active" and r["freezes_this_year"] == 2)
+    rows = sandbox.dump()["memberships"]
+    used_up = next(k for k, r in rows.items() if r["status"] == "active" and r["freezes_this_year"] == 2
+                   and r["started_on"] <= "2024-11-16" and not r["balance_due"])
     refused = sandbox.call("freeze_membership", {"membership_id": used_up, "reason": "travel"})
     assert not refused.ok and "more than twice" in refused.error
+    # "A membership can only be frozen if it has been active for at least 2 months and has no unpaid
+    # fees": both are the freeze's rules, on the start date and what the membership owes
+    assert "days_between(membership_row.started_on, today) >= 60" in requires
+    assert "coalesce(membership_row.balance_due, 0) == 0" in requires
+    for young_or_owing in (lambda r: r["started_on"] > "2024-11-16", lambda r: r["balance_due"]):
+        key = next(k for k, r in rows.items() if r["status"] == "active" and r["freezes_this_year"] < 2
+                   and young_or_owing(r))
+        refused = sandbox.call("freeze_membership", {"membership_id": key, "reason": "travel"})
+        assert not refused.ok and "at least 2 months" in refused.error
     assert service.pick("Cancel your phone line or change its plan; roaming costs extra.", "Phone line").key == "lines"
 
 
@@ -2003,3 +2013,20 @@ def test_the_prompt_gives_the_terms_of_every_total_the_assistant_tells():
             assert made.ok and made.value["total_paid"] == round(round(price * 2, 2) * factor, 2), (cabin, made.value)
     finally:
         sb.close()
+
+
+def test_an_eligibility_sentence_naming_no_act_guards_the_change_the_title_names():
+    """"You are eligible only if the card account has been open for at least 6 months": a text titled
+    "Request a higher credit limit" guards the card's limit change by the card's age, not its
+    freeze or closing."""
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "raise-card-limit.md"]))
+    d = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(d, Domain)
+    age = "days_between(card_row.issued_on, today) >= 180"
+    assert age in [s.require for s in d.tool("update_card_spending_limit").effect if isinstance(s, RequireStep)]
+    assert all(age not in [s.require for s in d.tool(t).effect if isinstance(s, RequireStep)]
+               for t in ("freeze_card", "close_card"))
+    sandbox = check_domain(d).new_sandbox()
+    new = next(k for k, r in sandbox.dump()["cards"].items() if r["status"] == "active" and r["issued_on"] > "2024-07-19")
+    refused = sandbox.call("update_card_spending_limit", {"card_id": new, "spending_limit": 1000})
+    assert not refused.ok and "at least 6 months" in refused.error

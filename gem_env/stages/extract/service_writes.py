@@ -111,6 +111,11 @@ class WriteTools:
         d = self.sp.deadline
         if d is not None and (verbs is None or d.value[2] & verbs):  # type: ignore[index]
             out.append((f"days_between(today, {row}.{d.value[0]}) >= {d.value[1]}", d))  # type: ignore[index]
+        age, paid = self.sp.min_age, self.sp.paid_up  # "active for at least 2 months", "no unpaid fees"
+        if age is not None and (verbs is None or age.value[2] & verbs):  # type: ignore[index]
+            out.append((f"days_between({row}.{age.value[0]}, today) >= {age.value[1]}", age))  # type: ignore[index]
+        if paid is not None and (verbs is None or paid.value[1] & verbs):  # type: ignore[index]
+            out.append((f"coalesce({row}.{paid.value[0]}, 0) == 0", paid))  # type: ignore[index]
         return out
 
     def _blocked_main(self, verbs: set[str], allowed: list[str]) -> list[dict[str, Any]]:

@@ -92,6 +92,8 @@ class Specialisation:
     blocked_child: list[Found] = field(default_factory=list)      # child statuses a request refuses
     blocked_main: list[Found] = field(default_factory=list)       # (field, value, verb lemmas) main refuses
     deadline: Found | None = None                                  # (date field, days, verb lemmas): until N before
+    min_age: Found | None = None                                   # (date field, days, verb lemmas): held N days first
+    paid_up: Found | None = None                                   # (number field, verb lemmas): nothing owed first
     only_from: dict[str, Found] = field(default_factory=dict)      # action verb -> allowed statuses
     reply_days: Found | None = None                                # we reply within N business days
     freeze_on: Found | None = None                                 # reason that also freezes the main
@@ -259,12 +261,52 @@ def specialise(arch: Archetype, text: str, title: str = "") -> Specialisation:
         at = Found(None, start, end, s)
         before = _read_sentence(arch, sp, at, before)
         _read_clear(arch, sp, at, before | lead | subject)
+        _read_eligibility(arch, sp, at, subject)
         _read_others(arch, sp, at, before | lead | subject, lead | subject)
         if text[text.rfind("\n", 0, start) + 1:start].lstrip().startswith("#"):
             lead = set(before)  # a heading starts a section
         elif s.rstrip().endswith(":"):
             lead = lead | before  # "Verify all of the following before closing:"
     return sp
+
+
+#: "has been open for at least 6 months", "has been active for at least 2 months"
+_HELD_FOR = re.compile(r"\b(?:has|have)\s+been\s+(?:open(?:ed)?|active|issued|held|a\s+member|with\s+us)\s+for\s+"
+                       r"at\s+least\s+(\d{1,3}|one|two|three|six|twelve)\s+(day|week|month|year)s?\b", re.I)
+_COUNTS = {"one": 1, "two": 2, "three": 3, "six": 6, "twelve": 12}
+#: "has no unpaid fees", "without an outstanding balance"
+_UNPAID = re.compile(r"\b(?:no|without\s+(?:any|an)?)\s*(?:unpaid|outstanding|overdue)\s+(?:fees?|balance|charges?)\b", re.I)
+#: the main record's date it started on, and its field of what its owner owes, by name
+_STARTED = ("opened_on", "issued_on", "started_on", "member_since", "created_on")
+_OWED = re.compile(r"balance_due|late_fees|unpaid|owed")
+
+
+def _read_eligibility(arch: Archetype, sp: Specialisation, at: Found, subject: set[str]) -> None:
+    """"A membership can only be frozen if it has been active for at least 2 months and has no unpaid
+    fees": the main record's start date must be N days past, and what it owes nothing, for the
+    acts the sentence names; a sentence naming none ("You are eligible only if the card account has
+    been open for at least 6 months") is about what the text is about (its title's act, or the
+    change of the field it names: a card's limit)."""
+    s = at.text
+    held, unpaid = _HELD_FOR.search(s), _UNPAID.search(s)
+    if not (held or unpaid) or _NEGATION.search(s[:(held or unpaid).start()]):  # type: ignore[union-attr]
+        return
+    words = _words(s)
+    named = any(_names_action(a.verb, words) for a in arch.actions)
+    verbs = set(words) if named else set(words) | subject
+    for f in arch.editable:  # a change of a field the sentence or title names ("a higher credit limit")
+        parts = f["name"].split("_")
+        if any(p in verbs for p in parts if len(p) > 3):
+            verbs.add(parts[0])
+    fields = {f["name"]: f for f in arch.main_fields}
+    start = next((n for n in _STARTED if fields.get(n, {}).get("type") == "date"), None)
+    if held and start and sp.min_age is None:
+        n = int(held.group(1)) if held.group(1).isdigit() else _COUNTS[held.group(1).lower()]
+        sp.min_age = Found((start, n * {"day": 1, "week": 7, "month": 30, "year": 365}[held.group(2).lower()], verbs),
+                           at.start, at.end, at.text)
+    owed = next((n for n, f in fields.items() if f.get("type") == "number" and _OWED.search(n)), None)
+    if unpaid and owed and sp.paid_up is None:
+        sp.paid_up = Found((owed, verbs), at.start, at.end, at.text)
 
 
 #: "No pending transactions for this account": a record of the child's in that status holds the action back
