@@ -481,7 +481,9 @@ class WorkflowAgent:
         found = None
         sentences = S.SENTENCE_BREAK.split(first)
         for i, sentence in enumerate(sentences[1:], 1):
-            plan = self.recognise(sentence) if _ALSO.search(sentence) else None
+            # (a question is asked now, not named for later: "and also how many freezes this year it
+            # has?" names no freeze)
+            plan = self.recognise(sentence) if _ALSO.search(sentence) and self._lookup_asked(sentence) is None else None
             rest = " ".join(sentences[:i] + sentences[i + 1:])  # the first request: a change or a question
             if plan is None or self.recognise(rest) is None and self._lookup_asked(rest) is None:
                 continue

@@ -224,3 +224,21 @@ def test_an_amount_the_request_says_is_not_said_again_however_short() -> None:
                                      requests=requests), seed=seed)
         first = asyncio.run(user.reply([{"role": "system", "content": "policy"}]))
         assert "amount" not in first.lower(), first
+
+
+def test_a_question_in_the_first_message_is_no_request_named_for_later() -> None:
+    """"What's the monthly fee for my subscription, and also how many freezes this year it has?" asks
+    now: it named no freeze for later (the agent offered "freezing your subscription"); the start of
+    a subscription named after it is the later request."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / "more-businesses.jsonl"])
+               if d.id == "gym-freeze-membership")
+    domain = OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="test"))
+    agent = WorkflowAgent(check_domain(domain))
+    first = ("Hello. What's the monthly fee for my membership, and also how many freezes this year it has? "
+             "My email is a@example.org. And I also want to start a membership on the Standard plan, if we have time.")
+    later = agent._later_request(first)
+    assert later is not None and "start" in later[1] and "freez" not in later[1]
