@@ -346,7 +346,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
             yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = (),
             moved: Sequence[tuple[str, float, float]] = (), waits: Sequence[tuple[str, Any, Any]] = (),
-            before: Sequence[str] = (), given: bool = True) -> str:
+            before: Sequence[str] = (), given: bool = True, terms: Sequence[tuple[str, Any]] = ()) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -361,7 +361,9 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     profile ("customer_id"), which is never described to them; `who`: the customer's own id (their
     name is theirs, not one of other customers a long reply lists). Asked `again` (the user changed a
     value at the first asking): the action as it is now, without the record and the terms said the
-    first time. `how_to`: the action is a how-to guide's title (what the customer asked for,
+    first time. `terms`: (field, value) of what the catalog entry the call takes costs and asks,
+    read for it ("Its monthly fee is $0 and its minimum opening deposit is $25."). `how_to`: the
+    action is a how-to guide's title (what the customer asked for,
     never "the next step is to" it), of this many steps confirmed at once; 0 for another action.
     `yours`: ids of records that are the customer's only one of their kind, found through them
     ("your zapdos", not its number, or nothing where that is all there is to say). `before`: the
@@ -399,14 +401,24 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     cases = [g for g in guidance or [] if for_one_case(g)]
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
     fresh = [g for g in costs if not told_before(g, told)]
-    terms = guide(rng, fresh) or (rng.choice(B.SAME_FEES if any(_FEES.search(g) for g in costs) else B.SAME_TERMS)
-                                  if costs else "")
+    terms_said = guide(rng, fresh) or (rng.choice(B.SAME_FEES if any(_FEES.search(g) for g in costs) else B.SAME_TERMS)
+                                       if costs else "")
     fees = [fee_due(rng, name, amount) for name, amount in due]
     fees += [pick(rng, B.MOVED_UP if new > old else B.MOVED_DOWN, x=words(name), v=money(new))
              for name, new, old in moved]
     later = [waiting(rng, name, value, start) for name, value, start in waits]
-    return " ".join(p for p in (lead, body, extra, described, priced, *cases, *fees, *later, terms,
-                                question(rng, what, body)) if p)
+    return " ".join(p for p in (lead, body, extra, described, priced, its_terms(terms), *cases, *fees, *later,
+                                terms_said, question(rng, what, body)) if p)
+
+
+def its_terms(terms: Sequence[tuple[str, Any]]) -> str:
+    """What a catalog entry costs and asks, as its details read ("Its annual fee is $0.00 and its
+    variable APR is 20.49%.")."""
+    parts = [f"its {words(name)} is {value}" for name, value in terms if value not in (None, "")]
+    if not parts:
+        return ""
+    said = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+    return said[:1].upper() + said[1:] + "."
 
 
 def waiting(rng: random.Random, name: str, value: Any, start: Any, made: bool = False) -> str:

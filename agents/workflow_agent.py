@@ -842,12 +842,12 @@ class WorkflowAgent:
         written = {n for s in plan.steps if s.tool == tool for n, (kind, _) in s.args.items() if kind == "const"} \
             if plan.workflow.anchor.table in self._procedure else set()
         args = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
+        owner = f"{self.compiled.noun(self._auth.table)}_id" if self._auth else ""
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, SECRET,
                               records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
-                              owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
-                              who=self._customer(turn),
+                              owner=owner, who=self._customer(turn), terms=_terms(args, seen, owner),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
                               yours=self.yours(turn), due=due, moved=moved, waits=waits,
                               before=[m["content"] for m in turn.prior if m.get("role") == "assistant"
@@ -1528,6 +1528,9 @@ class WorkflowAgent:
                 facts.append((key, described(value)))
                 if key in seen and seen[key] == value and not _CHARGE.search(key):  # (a charge is the call's)
                     kept.add(key)
+        # a catalog entry's terms the confirmation said ("its monthly fee is $0") are not told again
+        said_terms = " ".join(turn.said).lower()
+        facts = [(k, v) for k, v in facts if S.its_terms([(k, v)]).rstrip(".").lower() not in said_terms]
         last = next((r for _, r in reversed(_tool_results(turn.segment))
                      if isinstance(r, dict) and "error" not in r), None) if wrote else None
         # what the change cost, where its reply says so and the request does not tell it ("the late fee is $25")
@@ -1715,6 +1718,22 @@ def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:
     """A choice the user said in words ("annual fee") as the tool takes it ("annual_fee")."""
     choices = {p.name: p.enum for p in spec.parameters if p.enum}
     return {k: code_for(v, choices[k]) if k in choices else v for k, v in args.items()}
+
+
+_TERMS = re.compile(r"fee|apr$|_rate$|deposit|minimum|yield")
+"""What an entry of the service's catalog costs and asks (its annual fee, APR, opening deposit)."""
+
+
+def _terms(args: dict[str, Any], seen: list[Any], owner: str) -> list[tuple[str, Any]]:
+    """(field, value) of what the catalog entry a call takes costs and asks, as read for it (a
+    product's fees and opening deposit, said before the customer's yes): of a record the call names
+    by its key that is no customer's own (it has no owner key)."""
+    if not owner:
+        return []
+    terms = {k: v for r in records(seen) for key, val in args.items()
+             if key.endswith("_id") and key != owner and str(r.get(key)) == str(val) and own_key(r) == key
+             and owner not in r for k, v in r.items() if _TERMS.search(k) and v not in (None, "")}
+    return list(terms.items())
 
 
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
