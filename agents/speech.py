@@ -414,7 +414,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
 def its_terms(terms: Sequence[tuple[str, Any]]) -> str:
     """What a catalog entry costs and asks, as its details read ("Its annual fee is $0.00 and its
     variable APR is 20.49%.")."""
-    parts = [f"its {words(name)} is {value}" for name, value in terms if value not in (None, "")]
+    parts = [f"its {words(name)} is {spoken(name, value)}" for name, value in terms if value not in (None, "")]
     if not parts:
         return ""
     said = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"

@@ -847,7 +847,8 @@ class WorkflowAgent:
                               records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
-                              owner=owner, who=self._customer(turn), terms=_terms(args, seen, owner),
+                              owner=owner, who=self._customer(turn),
+                              terms=_terms(args, seen, owner) if self._inserts.get(tool) else [],  # (what it buys)
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
                               yours=self.yours(turn), due=due, moved=moved, waits=waits,
                               before=[m["content"] for m in turn.prior if m.get("role") == "assistant"
@@ -1720,7 +1721,7 @@ def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:
     return {k: code_for(v, choices[k]) if k in choices else v for k, v in args.items()}
 
 
-_TERMS = re.compile(r"fee|apr$|_rate$|deposit|minimum|yield")
+_TERMS = re.compile(r"fee|apr$|_rate$|deposit|minimum|yield|^price$")
 """What an entry of the service's catalog costs and asks (its annual fee, APR, opening deposit)."""
 
 
