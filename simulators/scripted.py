@@ -7,7 +7,8 @@ import re
 import zlib
 from typing import Any, Collection
 
-from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id,
+from gem_env.tools.referring import (LISTED, ONLY_FITTING, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN,
+                                     asking_for_id,
                                      described_part, field_of, listed_by_detail, moved, reference, role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
@@ -306,6 +307,9 @@ class ScriptedUser:
             # an id they put right after the assistant found nothing for a slip is theirs
             mine = {i for (r1, t1), (r2, t2) in zip(turns, turns[1:]) if r1 == "assistant" and r2 == "user"
                     and says_not_found(t1) for i in RECORD_ID.findall(t2)}
+            only = ONLY_FITTING.search(said)  # "Of your 4 accounts, only ACC-2 (...) can be closed. I'll ...?"
+            if only and (other := self._not_the_one(only["nouns"], only["id"], current, rng)) is not None:
+                return other
             wrong = self._wrong_record(said, current, mine)
             if wrong is not None:  # "I'll freeze card CRD-1 ..." of another card: not theirs
                 noun, key, known = wrong
@@ -665,6 +669,20 @@ class ScriptedUser:
         other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 
+    def _not_the_one(self, nouns: str, said_id: str, current: Request, rng: random.Random) -> str | None:
+        """"No, not that one." (with their own id, when they know it) to a confirmation proposing the
+        only one of their `nouns` a change fits, when the open request is about another (found by the
+        assistant, or theirs to give); None when it is theirs, or they cannot tell."""
+        noun = nouns[:-1] if nouns.endswith("s") else nouns
+        key = next((k for k in (*current.knows, *current.found) if k.endswith("_id")
+                    and humanize(k[:-3]).lower() == noun), None)
+        known = self._value(key, current) if key is not None else None
+        mine = known if known is not None or key is None else current.found.get(key)
+        if mine is None or str(mine) == said_id:
+            return None
+        other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
+        return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
+
     def _wrong_record(self, said: str, current: Request,
                       mine: Collection[str] = frozenset()) -> tuple[str, str, str] | None:
         """(noun, key, their id) when a confirmation names records of a kind whose id the user
@@ -831,7 +849,20 @@ def _offers(said: str, intent: str) -> bool:
     your booking to a person if you'd like." is no offer to change another booking's bags)."""
     offer = next((x for x in re.split(r"(?<=[.!?])\s+", said) if _HANDOFF_OFFER.search(x)), said)
     wanted = set(re.findall(r"[a-z]{3,}", re.sub(r"\bmy\b", "your", in_words(intent).lower())))
+    if _PASS_ON.match(in_words(intent)) and _TO_A_COLLEAGUE.search(offer):
+        # the hand-off, offered as what a colleague would look into ("I can ask a colleague to look
+        # into changing the limit of your card with you"): theirs when it is about the record the
+        # refusal was about (their "my card" among its words)
+        wanted -= _PASS_ON_WORDS
+        return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", said.lower()))
     return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", offer.lower()))
+
+
+# a request to hand a question to a person ("pass my question about my card to a person"), and an
+# offer of one made to a colleague, a person or someone on the team
+_PASS_ON = re.compile(r"(?:pass|send|hand)\b.*\bto (?:a person|someone|a human|an agent)\b", re.IGNORECASE)
+_PASS_ON_WORDS = frozenset("pass send hand question about your person someone human agent".split())
+_TO_A_COLLEAGUE = re.compile(r"\b(?:colleague|a person|someone on our team|member of our team)\b", re.IGNORECASE)
 
 
 def _gives_reason(said: str, intent: str) -> bool:
