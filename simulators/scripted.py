@@ -263,7 +263,8 @@ class ScriptedUser:
                     return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
                                           question=False, mentioned=True)
                 offered = _HANDOFF_OFFER.search(said) is not None
-                if offered and _offers(said, nxt.intent):  # the person they were going to ask for next
+                if offered and (_offers(said, nxt.intent) or _passes_on(current, nxt)):  # the person they
+                    # were going to ask for next
                     return self._take_up(nxt, in_words(nxt.intent), rng, told, setback=True)
                 again = self._asked_before(settled + 1, session)
                 heard = " ".join(text for role, text in turns if role == "assistant")
@@ -856,6 +857,15 @@ def _offers(said: str, intent: str) -> bool:
         wanted -= _PASS_ON_WORDS
         return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", said.lower()))
     return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", offer.lower()))
+
+
+def _passes_on(refused: Request, nxt: Request) -> bool:
+    """Whether `nxt` hands to a person a question about a record the `refused` request was about
+    (the line the bill is on, the card the charge is on: ids it knows or the assistant found), so
+    that the offer of a colleague after the refusal is it, whatever record the offer names."""
+    ids = {str(v) for k, v in nxt.knows.items() if k.endswith("_id")}
+    about = {str(v) for k, v in {**refused.found, **refused.knows}.items() if k.endswith("_id")}
+    return _PASS_ON.match(in_words(nxt.intent)) is not None and bool(ids & about)
 
 
 # a request to hand a question to a person ("pass my question about my card to a person"), and an

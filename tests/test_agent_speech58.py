@@ -169,3 +169,19 @@ def test_a_hand_off_note_names_a_person_or_a_catalog_entry_by_name() -> None:
         {"role": "tool", "tool_call_id": f"c{i}", "content": json.dumps(row)})]})()
     assert agent._kinds(["PRD-1"], "open the account", turn) == "the Gold Saver product"
     assert agent._kinds(["ACC-1"], "open the account", turn) == "ACC-1"  # (nothing read names it: as before)
+
+
+def test_a_colleague_offered_after_a_refusal_is_the_hand_off_about_the_same_records() -> None:
+    """The offer names what was refused ("look into requesting a payment plan for your bill"); the
+    customer whose next request hands their line (the bill's) to a person takes it up, as they did
+    when the offer named the line; one about another line does not."""
+    from gem_env.simulators.scenario import Request
+    from gem_env.simulators.scripted import _passes_on
+    refused = Request(goal="request a payment plan for bill BLL-1 because of billing error",
+                      knows={"bill_id": "BLL-1"}, found={"line_id": "LINE-1"})
+    handoff = Request(goal="pass my question about my line LINE-1 to a person",
+                      intent="pass my question about my line to a person", knows={"line_id": "LINE-1"})
+    assert _passes_on(refused, handoff)
+    assert not _passes_on(refused, handoff.model_copy(update={"knows": {"line_id": "LINE-2"}}))
+    assert not _passes_on(refused, Request(goal="suspend my line LINE-1", intent="suspend my line",
+                                           knows={"line_id": "LINE-1"}))
