@@ -298,6 +298,11 @@ class ScriptedUser:
             if str(mine) == part["id"]:  # "Is that the account it's going to?" of theirs: yes
                 return rng.choice(P.THAT_ONE).format(noun=part["noun"])
             return f"{rng.choice(P.ANOTHER_ONE).format(noun=part['noun'])} {self._facts([key], current, rng)}"
+        # "Of your 4 accounts, only ACC-2 (...) can be closed. I'll ...?", or before the next question
+        # ("... would work for this. Which item is it?"): not theirs, said so first
+        only = ONLY_FITTING.search(said)
+        if only and (other := self._not_the_one(only["nouns"], only["id"], current, rng)) is not None:
+            return other
         which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
         asked = [] if P.guided(said) else self.asked_keys(said) or (self._which_one(said, current) if which else [])
         if asked:
@@ -308,9 +313,6 @@ class ScriptedUser:
             # an id they put right after the assistant found nothing for a slip is theirs
             mine = {i for (r1, t1), (r2, t2) in zip(turns, turns[1:]) if r1 == "assistant" and r2 == "user"
                     and says_not_found(t1) for i in RECORD_ID.findall(t2)}
-            only = ONLY_FITTING.search(said)  # "Of your 4 accounts, only ACC-2 (...) can be closed. I'll ...?"
-            if only and (other := self._not_the_one(only["nouns"], only["id"], current, rng)) is not None:
-                return other
             wrong = self._wrong_record(said, current, mine)
             if wrong is not None:  # "I'll freeze card CRD-1 ..." of another card: not theirs
                 noun, key, known = wrong

@@ -53,12 +53,12 @@ def test_not_that_one_is_a_correction_and_a_plain_no_is_a_no() -> None:
     assert _confirmation(segment) is True and not _turned_down(segment)
 
 
-def _user_answer(request: dict, seed: int) -> str:
+def _user_answer(request: dict, seed: int, said: str = "") -> str:
     user = ScriptedUser(Scenario(persona="a customer", goal="one thing", knows={"email": "a@example.com"},
                                  requests=[request]), seed=seed)
     history = [{"role": "system", "content": "policy"}]
     history.append({"role": "user", "content": asyncio.run(user.reply(history))})
-    history.append({"role": "assistant", "content": _folded(seed)})
+    history.append({"role": "assistant", "content": said or _folded(seed)})
     return asyncio.run(user.reply(history))
 
 
@@ -80,6 +80,11 @@ def test_the_scripted_user_says_not_that_one_to_another_record_and_yes_to_theirs
         assert ANOTHER_RECORD.search(said) and "ACC-7" in said, said
         said = _user_answer(found, seed)
         assert ANOTHER_RECORD.search(said) and "ACC-" not in said, said
+        # said before another question (the item of the one order that fits): not theirs, said first
+        asked = ("Of your 4 accounts, only ACC-2 (savings, open) would work for this. There are 2 cards on it: "
+                 "CRD-1 (debit) and CRD-2 (credit). Which card do you mean?")
+        said = _user_answer(known, seed, asked)
+        assert ANOTHER_RECORD.search(said) and "ACC-7" in said, said
         said = _user_answer(declines, seed)
         assert said.lower().startswith(("no", "actually", "hmm", "on second", "let's not", "i'd rather", "please don't",
                                         "not right")) and not ANOTHER_RECORD.search(said), said
