@@ -929,7 +929,7 @@ _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has chan
                  "The {name} now reads {v}.", "It now shows as {v}."]
 #: the state a how-to's steps leave, said of the user's thing: the title's state, never a status the
 #: user never saw ("The status now reads grown.")
-_THING_NOW = ["{Thing} is {v} now.", "{Thing} is now {v}.", "{Thing} shows as {v} now."]
+_THING_NOW = ["{Thing} is {v} now.", "{Thing} is now {v}.", "As of now, {thing} is {v}."]
 _IT_NOW = ["It's {v} now.", "That's {v} now."]  # of a state named for the thing ("refunded" of a refund)
 #: a status sentence of a person ("They're active.", never "It's active." of a user)
 _THEY = {"It's": "They're", "it's": "they're", "Its": "Their", "It now shows": "They now show"}
@@ -1190,7 +1190,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     return " ".join(p for p in (opener, *told, note, after, ending) if p)
 
 
-NAMES_NOTHING = re.compile(r"(?:(?:Right now|Currently|At the moment|As of now),? )?(?:it|its|it's|that)\b", re.IGNORECASE)
+NAMES_NOTHING = re.compile(r"(?:(?:Right now|Currently|At the moment|As of now),? )?(?:it|its|it's|that)\b",
+                           re.IGNORECASE)
 """A fact said of "it", which names no record: an answer opening with it says first which record."""
 
 _GIVES = re.compile(r"\b(?:give|send|email|issue|get)s? you (?:a|an|your) ((?:\w+ )?\w+) (?:number|id|reference)\b",

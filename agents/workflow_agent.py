@@ -682,7 +682,7 @@ class WorkflowAgent:
                     taken = [v for k, v in known.items()
                              if k != asked and moved(k) and record_key(k, self.records.by_key) == own]
                     which = asked, self.which(asked, opened[asked], turn, plan, action, taken)
-                elif (listed_ := _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])) is not None:
+                elif (listed_ := _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])):
                     which = listed_[0], self.which(listed_[0], listed_[1], turn, plan, action)
                 if which is not None and _ONLY in which[1]:  # the only one the change fits: taken, and said
                     k, (value, sentence) = which[0], which[1][_ONLY]  # with the confirmation that names it
@@ -1471,7 +1471,8 @@ class WorkflowAgent:
         read = records([r for _, _, r in _tool_calls(turn.prior)])
         pks = {t.pk: name for name, t in self.compiled.tables.items()}
         nouns = []
-        named = {}  # a record of a catalog or a person, known by a name: said by it ("contact Dan Dunn")
+        named = {}  # a catalog's entry, known by its name: said by it ("the Gold Saver product"; a person
+        # keeps their number, which the colleague needs: "contact CNT-1", `test_contact_directory`)
         for i in ids:
             key = next((k for r in read if (k := own_key(r)) and r.get(k) == i), None)
             noun = self.compiled.noun(pks[key]) if key in pks else ""
@@ -1480,10 +1481,8 @@ class WorkflowAgent:
             name = next((v for k, v in row.items() if isinstance(v, str) and v and noun
                          and names_entry(k, noun)), None)
             catalog = key in pks and self._auth is not None and not reaches(self.compiled, pks[key], self._auth.table)
-            if name is not None and catalog:
+            if name is not None and catalog and not PEOPLE.match(noun):
                 named[i] = f"the {name} {noun}".strip()  # "(the Gold Saver product)"
-            elif name is not None and PEOPLE.match(noun):
-                named[i] = f"{noun} {name}"  # "(contact Dan Dunn)"
         if named:
             return ", ".join(named.get(i, f"{noun} {i}".strip()) for noun, i in zip(nouns, ids))
         if len(ids) > 1 and len(set(nouns)) == 1 and nouns[0]:  # "transfer the funds (accounts ACC-1 and ACC-2)"

@@ -35,7 +35,8 @@ def test_the_only_record_that_fits_is_said_with_the_confirmation_and_read_alike(
         assert said.index("ACC-2 (savings") < said.index("close your account ACC-2"), said
         assert "can be closed" in said, said
     # a change not made on the record itself ("turn on the overdraft protection of your account")
-    said = S.only_fitting(random.Random(0), "account_id", ACCOUNTS, 3, "turn on the overdraft protection of your account")
+    said = S.only_fitting(random.Random(0), "account_id", ACCOUNTS, 3,
+                          "turn on the overdraft protection of your account")
     assert said.endswith("would work for this.") and ONLY_FITTING.search(said)["id"] == "ACC-2", said
 
 
@@ -98,7 +99,8 @@ def test_the_hand_off_is_offered_as_a_colleague_looking_into_what_was_refused() 
         helps = S.pick(random.Random(seed), B.HANDOFF_HELP, doing="changing the spending limit of your card")
         offer = S.pick(random.Random(seed), B.OFFER_HANDOFF, x=helps[:1].lower() + helps[1:])
         seen.add(offer)
-        assert HANDOFF_OFFERED.search(offer) and "question" not in offer and "changing the spending limit" in offer, offer
+        assert HANDOFF_OFFERED.search(offer) and "question" not in offer, offer
+        assert "changing the spending limit" in offer, offer
         said = f"{refusal} {offer}"
         assert _offers(said, "pass my question about my card to a person"), said  # the person they wanted next
         assert not _offers(said, "pass my question about my account to a person"), said  # another kind of record
@@ -151,10 +153,10 @@ def test_an_answer_whose_first_fact_names_nothing_says_first_which_record() -> N
     assert named >= 5
 
 
-def test_a_hand_off_note_names_a_person_or_a_catalog_entry_by_name() -> None:
-    """"... with a note that you wanted to open the account (product PRD-85560)" and "schedule the
-    payment (contact CNT-29681)" read internal numbers to the customer: a product or a person is
-    named as people name them."""
+def test_a_hand_off_note_names_a_catalog_entry_by_name() -> None:
+    """"... with a note that you wanted to open the account (product PRD-85560)" read a catalog's
+    internal number to the customer: a product is named as people name it (a person keeps their
+    number, which the colleague needs: `test_contact_directory`)."""
     from pathlib import Path
 
     from gem_env.agents.workflow_agent import WorkflowAgent

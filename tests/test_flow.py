@@ -302,8 +302,8 @@ def test_the_only_record_a_change_can_be_made_on_is_named_in_the_one_confirmatio
     other = next(r["order_id"] for r in theirs if r["status"] != "pending")
     opening = [{"role": "system", "content": "policy"},
                {"role": "user", "content": f"Please cancel my order because it was ordered by mistake. My email is {email}."}]
-    answers = {"Yes, go ahead.": "cancelled", "No, not that one.": "all", f"No, not that one. My order is {other}.": "refused",
-               "No, I'd rather not.": "declined"}
+    answers = {"Yes, go ahead.": "cancelled", "No, not that one.": "all",
+               f"No, not that one. My order is {other}.": "refused", "No, I'd rather not.": "declined"}
     for answer, then in answers.items():
         sb = compiled.new_sandbox()
         messages = list(opening)
