@@ -56,7 +56,7 @@ ACK = Voiced(
 )
 ASK_Q = Voiced(
     plain=["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
-           "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
+           "Can you share {x}?", "What is {x}, please?", "Could you let me know {x}?", "Would you mind telling me {x}?",
            "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?", "Could you give me {x}, please?",
            "Can I have {x}?", "Could you send me {x}?", "Do you have {x} handy?"],
     warm=["Would you mind sharing {x}?", "Could I ask for {x}?", "Could you send over {x}?", "Can you let me know {x}?",
@@ -65,8 +65,8 @@ ASK_Q = Voiced(
     formal=["Could you please provide {x}?", "May I ask for {x}?", "Would you kindly provide {x}?",
             "May I have {x}, please?", "Would you please share {x}?", "Could you please tell me {x}?",
             "Might I have {x}?"],
-    brisk=["{X}?", "{X}, please?", "What's {x}?", "Got {x} handy?", "Can I get {x}?", "Send me {x}?",
-           "{X}, if you have it?"],
+    brisk=["What's {x}?", "Could I have {x}?", "What's {x}, please?", "Do you have {x} handy?", "Can I get {x}?",
+           "Could you send me {x}?", "Can you give me {x}?"],
 )
 ASK = (ACK, ASK_Q)
 # free text the assistant files (a summary, a note; {x}: "a short summary"): what it is about, asked
@@ -94,14 +94,15 @@ ASK_MORE_THANKS = Voiced(
     brisk=["Thanks.", "Got it.", "Okay.", "Right.", "Noted.", "Good."],
 )
 ASK_MORE_Q = Voiced(
-    plain=["Could you also give me {x}?", "And what's {x}?", "What is {x}?", "Could you tell me {x} as well?",
+    plain=["Could you also give me {x}?", "And what's {x}?", "And what is {x}?", "Could you tell me {x} as well?",
            "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
            "What would you like {x} to be?", "Can you also tell me {x}?"],
     warm=["Could you also share {x}?", "And could I have {x} too?", "Mind giving me {x} as well?",
           "Could you tell me {x} as well?", "What would you like {x} to be?", "And what's {x}?"],
     formal=["Could you also provide {x}?", "May I also have {x}?", "Might I also have {x}?",
             "Could you please also tell me {x}?", "What would you like {x} to be?"],
-    brisk=["And {x}?", "{X}?", "Also, {x}?", "What's {x}?", "And what's {x}?"],
+    brisk=["And what's {x}?", "Could I also have {x}?", "Can you also give me {x}?", "What's {x}?",
+           "And could I get {x}?"],
 )
 ASK_MORE = (ASK_MORE_THANKS, ["", "", "", "", "", "", "Almost there."], ASK_MORE_Q)
 # who the customer is, asked another way once they cannot give their email (`{x}`: "your first
@@ -343,8 +344,17 @@ OFFER_HANDOFF = Voiced(
     plain=["If you'd like, I can {x}.", "I can {x} if you'd like.", "If it helps, I can {x}.",
            "If it helps, I could {x} instead."],
     warm=["If you'd like, I could {x}.", "If it helps, I could {x}.", "I can {x} if you'd like."],
-    formal=["If you'd like, I can {x} on your behalf.", "If it helps, I could {x}."],
+    formal=["If you'd like, I can {x}.", "If it helps, I could {x}."],
     brisk=["I can {x} if you'd like.", "If it helps, I can {x}."],
+)
+# what the hand-off would do for a request refused ({doing}: "changing the spending limit of your card"),
+# offered as `OFFER_HANDOFF`'s {x}: a colleague to look at what happened, never "pass your question
+# about your card to a person" of a customer who asked no question
+HANDOFF_HELP = Voiced(
+    plain=["ask a colleague to look into {doing} with you", "have a colleague look into {doing} with you"],
+    warm=["ask a colleague to look into {doing} with you", "get someone on our team to look into {doing} with you"],
+    formal=["ask a colleague to look into {doing} with you", "ask a member of our team to look into {doing} with you"],
+    brisk=["ask a colleague to look into {doing} with you", "have a colleague look into {doing} with you"],
 )
 # the number of something made for the user, asked for again ("{x}": "dispute ID")
 NUMBER_AGAIN = ["Of course: your {x} is {v}.", "Sure, it's {v}.", "No problem. The {x} is {v}.", "It's {v}."]
@@ -494,6 +504,11 @@ WHICH_WHEN_FITTING = ["Of your {n} {nouns}, {k} {can}, {span}. Which month's {no
 WHICH_ONLY_ONE = ["Of your {n} {nouns}, only {option} {can}. Is that the {noun} you mean, {id}?",
                   "Only one of your {n} {nouns} {can}: {option}. Is it the {noun} you mean, {id}?",
                   "You have {n} {nouns}, and only {option} {can}. Would that be the {noun} you mean, {id}?"]
+#: ... said before the confirmation that proposes the change there, when one fits: one question, the
+#: confirmation's, never "Is that the account you mean?" and then "Shall I go ahead?" (read as
+#: `referring.ONLY_FITTING`)
+ONLY_FITTING = ["Of your {n} {nouns}, only {option} {can}.", "You have {n} {nouns}, and only {option} {can}.",
+                "Of the {n} {nouns} you have, only {option} {can}."]
 NOTE = Voiced(
     plain=["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
            "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."],

@@ -389,7 +389,9 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     # a catalog entry or another person the customer named is called by name, not its internal number
     name = next((v for k, v in record.items() if isinstance(v, str) and names_entry(k, plan.noun)), None) \
         if plan.catalog or who == "they" else None
-    called = name if name and says(name, turn.user_text.lower()) else None
+    # (another person is called by their name even where the customer gave only their number: "I've
+    # checked Matthew Johnson's details.", never "I have reviewed contact CNT-63336.")
+    called = name if name and (says(name, turn.user_text.lower()) or who == "they") else None
     if who == "it" and called and called == called.lower() and singular(last := called.split()[-1]) != last:
         subject = "they"  # a thing named in the plural: "I found the running shoes. They are not in stock."
     else:
@@ -404,8 +406,11 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
                                       who=subject, own=who != "they" and plan.catalog is None, ahead=ahead, since=after)]
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
+    # an answer whose first fact names nothing ("It's currently under review.") opens with the record
+    named = S.NAMES_NOTHING.match(facts[0]) is not None
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own,
-                                               name=_called_by(record, plan.param, key, agent, turn), now=now),
+                                               name=_called_by(record, plan.param, key, agent, turn), now=now,
+                                               named=named),
                                      *facts, close] if p))
 
 

@@ -346,7 +346,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
             yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = (),
             moved: Sequence[tuple[str, float, float]] = (), waits: Sequence[tuple[str, Any, Any]] = (),
-            before: Sequence[str] = (), given: bool = True, terms: Sequence[tuple[str, Any]] = ()) -> str:
+            before: Sequence[str] = (), given: bool = True, only: str = "",
+            terms: Sequence[tuple[str, Any]] = ()) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -369,7 +370,9 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     ("your zapdos", not its number, or nothing where that is all there is to say). `before`: the
     assistant's earlier messages (a record they described is not described again, `describe`; none:
     the chat's first reply, which goes on from nothing). `given`: whether the customer has told
-    anything the request needs (else nothing is thanked for: a signed-in customer's bare request)."""
+    anything the request needs (else nothing is thanked for: a signed-in customer's bare request).
+    `only`: that the record is the only one of theirs the change fits (`only_fitting`), said first,
+    in place of a lead ("Thanks, Ana. Of your 4 accounts, only ACC-2 (...) can be closed. I'll ...")."""
     if again:
         extra = details(args, secret, said=what, names=own_names(seen or []), yours=yours)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -389,7 +392,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     # the chat's first reply goes on from nothing; thanks are for what the customer has told
     bodies = bodies if before else bodies.keep(lambda x: not _GOES_ON.match(x))
     leads = B.CONFIRM_LEAD if given else B.CONFIRM_LEAD.keep(lambda x: not _THANKS.search(x))
-    body = pick(rng, (bodies,) if lead else (leads, bodies), action=said_as)
+    body = pick(rng, (bodies,) if lead or only else (leads, bodies), action=said_as)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what,
@@ -407,8 +410,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     fees += [pick(rng, B.MOVED_UP if new > old else B.MOVED_DOWN, x=words(name), v=money(new))
              for name, new, old in moved]
     later = [waiting(rng, name, value, start) for name, value, start in waits]
-    return " ".join(p for p in (lead, body, extra, described, priced, its_terms(terms), *cases, *fees, *later,
-                                terms_said, question(rng, what, body)) if p)
+    return " ".join(p for p in (lead, only, body, extra, described, priced, its_terms(terms), *cases, *fees,
+                                *later, terms_said, question(rng, what, body)) if p)
 
 
 def its_terms(terms: Sequence[tuple[str, Any]]) -> str:
@@ -939,7 +942,7 @@ _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has chan
                  "The {name} now reads {v}.", "It now shows as {v}."]
 #: the state a how-to's steps leave, said of the user's thing: the title's state, never a status the
 #: user never saw ("The status now reads grown.")
-_THING_NOW = ["{Thing} is {v} now.", "{Thing} is now {v}.", "That leaves {thing} {v}."]
+_THING_NOW = ["{Thing} is {v} now.", "{Thing} is now {v}.", "As of now, {thing} is {v}."]
 _IT_NOW = ["It's {v} now.", "That's {v} now."]  # of a state named for the thing ("refunded" of a refund)
 #: a status sentence of a person ("They're active.", never "It's active." of a user)
 _THEY = {"It's": "They're", "it's": "they're", "Its": "Their", "It now shows": "They now show"}
@@ -1160,14 +1163,16 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
            looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "",
            kept: frozenset[str] = frozenset(), recorded: bool = False, taken: frozenset[str] = frozenset(),
-           handed: bool = False) -> str:
+           handed: bool = False, of: str = "") -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
     text says happens next (`guidance`, after a change), and the close (`close`). `made`: the
     keys of the records the change made (`facts_told`); `thing`: a how-to's record as the user calls
     it ("your orchard"), whose status after the change is said of it (`fact`). `handed`: the request
-    was handed to a person, which ends the chat: who takes it from here, never "Anything else?"."""
+    was handed to a person, which ends the chat: who takes it from here, never "Anything else?". `of`:
+    the record a read is about ("your account ACC-1"), named in the opening where the first fact
+    names nothing ("I've pulled up your account ACC-1. It's showing as frozen.")."""
     # a change that waits for a date (`pending_plan`) is not said as made ("I've changed the plan of
     # your line to basic 5gb."): the facts say what it becomes and when
     waits = any(k.startswith("pending_") and not k.endswith("_starts_on") and v not in (None, "") for k, v in facts)
@@ -1186,6 +1191,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
                             if not _says(opener, f"turned {'on' if v else 'off'} the {words(k).lower()}"
                                          if isinstance(v, bool) else spoken(k, v))],
                       after_write=wrote, made=made, thing=thing, kept=kept, taken=taken)
+    if not wrote and of and told and NAMES_NOTHING.match(told[0]):  # never "It's showing as frozen." alone
+        opener = pick(rng, B.kept(B.LOOKED if looked_now else B.LOOKED_AT_HAND, bool), what=of)
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
@@ -1195,6 +1202,10 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     ending = pick(rng, B.HANDED_OVER) if handed and not next_up else close(rng, going_on, next_up)
     return " ".join(p for p in (opener, *told, note, after, ending) if p)
 
+
+NAMES_NOTHING = re.compile(r"(?:(?:Right now|Currently|At the moment|As of now),? )?(?:it|its|it's|that)\b",
+                           re.IGNORECASE)
+"""A fact said of "it", which names no record: an answer opening with it says first which record."""
 
 _GIVES = re.compile(r"\b(?:give|send|email|issue|get)s? you (?:a|an|your) ((?:\w+ )?\w+) (?:number|id|reference)\b",
                     re.IGNORECASE)
@@ -1303,6 +1314,16 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
                     can=can or "would work for this", noun=noun.lower(), id=fitting[0].get(key))
     return pick(rng, B.WHICH_FITTING, n=of, k=len(fitting), nouns=noun + "s", options=options,
                 can=can or "would work for this", noun=noun.lower())
+
+
+def only_fitting(rng: random.Random, key: str, fitting: dict[str, Any], of: int, action: str) -> str:
+    """The one record of the customer's `of` that the change (`action`, "close your account") can
+    be made on, said before the confirmation that proposes it ("Of your 4 accounts, only ACC-2
+    (savings, on the entry tier) can be closed."): the customer says yes or "not that one" to the
+    one question that follows."""
+    noun = words(key[:-3] if key.endswith("_id") else key)
+    return pick(rng, B.ONLY_FITTING, n=of, nouns=noun.lower() + "s", option=_options(key, [fitting])[0],
+                can=_can(noun, action) or "would work for this")
 
 
 def which_moved(rng: random.Random, key: str, records: list[dict[str, Any]], fitting: list[dict[str, Any]],
@@ -1554,22 +1575,24 @@ _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account hol
 
 
 def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *, own: bool = False,
-           name: str | None = None, now: bool = True) -> str:
+           name: str | None = None, now: bool = True, named: bool = False) -> str:
     """The opening of an answer about one record ("Here's what I see for card CRD-1041."; the
     customer's `own` record is "your profile", not its internal number; a catalog entry or another
     person the customer named is called so: "I found the yoga mat.", "I found the Basic plan.", "I
     found Jackie Morton's details."; a record known by its own `name` by it: "package coturn", the
     customer's only one of its kind (`name` "") as theirs: "your zapdos"), or nothing. Unless it was
     read since the customer's last message (`now`), it is one at hand ("I still have account ACC-1
-    here."), never one just retrieved."""
+    here."), never one just retrieved. `named`: the answer's first fact names nothing ("It's currently
+    under review."): the opening is said, never left out."""
+    said = (lambda bank: B.kept(bank, bool)) if named else (lambda bank: bank)
     if called:
         if PEOPLE.match(noun):
-            return pick(rng, B.LOOKED if now else B.LOOKED_AT_HAND, what=f"{called}'s details")
+            return pick(rng, said(B.LOOKED if now else B.LOOKED_AT_HAND), what=f"{called}'s details")
         # a one-word name is a tier, said with its noun: "the Basic plan", never "I found the Basic."
         entry = f"{called} {noun}" if " " not in called and called[:1].isupper() else called
-        return pick(rng, B.LOOKED_UP if now else B.LOOKED_AT_HAND,
+        return pick(rng, said(B.LOOKED_UP if now else B.LOOKED_AT_HAND),
                     what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
-    return pick(rng, B.LOOKED if now else B.LOOKED_AT_HAND,
+    return pick(rng, said(B.LOOKED if now else B.LOOKED_AT_HAND),
                 what="your profile" if own else f"your {noun}" if name == "" else name if name and noun.lower() in
                 name.lower() else f"{noun} {name or render(key)}")  # ("Elena's iPhone", not "iPhone Elena's iPhone")
 

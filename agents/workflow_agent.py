@@ -23,8 +23,8 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
 from gem_env.tools.model import InsertStep, RequireStep, every_step
-from gem_env.tools.referring import (PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail,
-                                     moved, part_words)
+from gem_env.tools.referring import (ANOTHER_RECORD, ONLY_FITTING, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID,
+                                     SPOKEN, asking_for_id, listed_by_detail, moved, part_words)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import FREE_TEXT, SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
@@ -39,8 +39,8 @@ from .messages import call as _call, say as _say, tool_calls as _tool_calls, too
 from .candidates import Records, listed, record_key
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
-from .ids import (id_by_description, id_from_results, named_by_entry, named_outright, own_key, record_lists,
-                  singled_out)
+from .ids import (id_by_description, id_from_results, named_by_entry, named_outright, names_entry, own_key,
+                  record_lists, singled_out)
 from .lookup import (LATEST, Lookup, auth_finder, described, fallback_finder, finder_tools, latest_lists, lookup_plans,
                      lookup_reply, owner_lists, reaches, recognise_lookup)
 from .listings import listings, shown_whole
@@ -137,6 +137,9 @@ class _Turn:
     # open request's steps before its first write only
     recalled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     made: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # the rows the writes so far added
+    # that the record taken is the only one of theirs the change fits (`speech.only_fitting`), still to
+    # be said: with the confirmation, or else before the next thing asked
+    only: str = ""
 
     def close(self) -> str:
         """What ends a reply that settles the open request: "Anything else?", the offer of the
@@ -298,7 +301,10 @@ class WorkflowAgent:
             said = (S.pick(turn.rng, B.OUT_OF_SCOPE), self._scope(turn.rng), turn.close())
             return _say(" ".join(x for x in said if x))
         try:
-            return self._follow(plan, turn)
+            out = self._follow(plan, turn)
+            if turn.only and not out.get("tool_calls") and isinstance(out.get("content"), str):
+                out = _say(f"{turn.only} {out['content']}")  # (not said with a confirmation: before the question)
+            return out
         except ExprError as err:
             return _say(f"I'm sorry, I can't complete this request: {err}. {turn.close()}".strip())
 
@@ -624,6 +630,7 @@ class WorkflowAgent:
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
+            entered: dict[str, list[Any]] = {}  # ... and their reads, (effect, arguments, record)
             unwritten = not any(s.writes for s in plan.steps[:at])  # (what was read before is as the request found it)
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
                 if k not in known and unwritten \
@@ -648,6 +655,7 @@ class WorkflowAgent:
                 if own != k:
                     by_kind[own] = entries
                 opened[k] = [r for _, _, r in entries]
+                entered[k] = entries
                 value = outright
                 if value is None and k not in known and (way := moved(k)) is not None:
                     # described after its part ("coming from my savings account"), each part by its own words
@@ -666,18 +674,28 @@ class WorkflowAgent:
             if self._handoff is not None and plan.workflow.name == self._handoff[0]:
                 for k in [k for k in step.needs if FREE_TEXT.search(k) and isinstance(known.get(k), str)]:
                     known[k] = env[k] = S.of_customer(known[k])  # filed for a colleague: "The customer needs ..."
-            if missing:
+            while missing:
                 asked = next((k for k in missing if k in opened), None)
                 write = _main_write(plan)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
+                which = None
                 if asked is not None:  # none of the records opened is the one described
                     own = record_key(asked, self.records.by_key)
                     taken = [v for k, v in known.items()
                              if k != asked and moved(k) and record_key(k, self.records.by_key) == own]
-                    return self.which(asked, opened[asked], turn, plan, action, taken)
-                which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
+                    which = asked, self.which(asked, opened[asked], turn, plan, action, taken)
+                elif (listed_ := _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])):
+                    which = listed_[0], self.which(listed_[0], listed_[1], turn, plan, action)
+                if which is not None and _ONLY in which[1]:  # the only one the change fits: taken, and said
+                    k, (value, sentence) = which[0], which[1][_ONLY]  # with the confirmation that names it
+                    known[k] = env[k] = value
+                    turn.only = turn.only or sentence
+                    missing.remove(k)
+                    own = record_key(k, self.records.by_key)  # (its read is the record meant, as above)
+                    called += [e for e in entered.get(k, []) if str(e[2].get(own)) == str(value)]
+                    continue
                 if which is not None:
-                    return self.which(which[0], which[1], turn, plan, action)
+                    return which[1]
                 # a rule the records read so far break refuses it before more is asked (a transfer
                 # from a frozen account, before asking where the money goes; one of a move's parts: above)
                 if step.writes and (refused := self._refused_early(plan, step, known, called, results[done:], calls,
@@ -853,7 +871,14 @@ class WorkflowAgent:
                               yours=self.yours(turn), due=due, moved=moved, waits=waits,
                               before=[m["content"] for m in turn.prior if m.get("role") == "assistant"
                                       and isinstance(m.get("content"), str)] + turn.said,
-                              given=bool(turn.own or turn.answered or turn.prior)))
+                              given=bool(turn.own or turn.answered or turn.prior), only=self._only_said(turn)))
+
+    @staticmethod
+    def _only_said(turn: _Turn) -> str:
+        """That the record is the only one the change fits (`turn.only`), to say with the confirmation:
+        once (taken from the turn, so that it is not said before it again)."""
+        only, turn.only = turn.only, ""
+        return only
 
     def _guided(self, plan: Plan) -> bool:
         """Whether the request's writes record steps only the customer can take (`guided`)."""
@@ -1158,8 +1183,16 @@ class WorkflowAgent:
             chosen = taken[0] if listed_before and taken else None  # the other part, just answered
             return _say(S.which_moved(turn.rng, own, [_described(r) for r in records],
                                       [_described(r) for r in fitting], way, chosen))
+        folds = plan is not None and bool(action)  # a change, confirmed before it is made
+        turned_down = _turned_down(turn.segment)
+        # the only one that fits, said with the confirmation and not turned down: the same one still
+        # (whatever the change made of it since)
+        proposed = [m["id"] for s in turn.said if (m := ONLY_FITTING.search(s)) and m["id"] not in turned_down]
+        if folds and (taken_ := next((r for r in records if proposed and str(r.get(key)) == proposed[-1]), None)):
+            return {_ONLY: (taken_.get(key), "")}
         fitting = self._fitting(plan, key, records, turn.made, known=said) if plan is not None and action else records
-        if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
+        if len(fitting) == 1 and (any(PROPOSED_RECORD.search(s) for s in turn.said)
+                                  or str(fitting[0].get(key)) in turned_down):
             fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
             fitting, unread = self._opened(key, fitting, turn)
@@ -1170,7 +1203,12 @@ class WorkflowAgent:
             fitting = self._fitting(plan, key, fitting, turn.made, known=said) if plan is not None and action else fitting
             if fitting and (field := S.dated_apart(key, fitting)) is not None:  # many, told apart by a date
                 return _say(S.which_when(turn.rng, key, _by(field, fitting), field, len(records), action))
-            if fitting:
+            if len(fitting) == 1 and folds and str(fitting[0].get(key)) not in turned_down:
+                # one question, the confirmation's, which names it ("Of your 4 accounts, only ACC-2
+                # (...) can be closed. I'll close ... Shall I go ahead?"), never first "Is that the one?"
+                return {_ONLY: (fitting[0].get(key), S.only_fitting(turn.rng, key, _described(fitting[0]),
+                                                                     len(records), action))}
+            if fitting and not (len(fitting) == 1 and str(fitting[0].get(key)) in turned_down):
                 return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
         records, unread = self._opened(key, records, turn)
         if unread is not None:
@@ -1436,10 +1474,20 @@ class WorkflowAgent:
         read = records([r for _, _, r in _tool_calls(turn.prior)])
         pks = {t.pk: name for name, t in self.compiled.tables.items()}
         nouns = []
+        named = {}  # a catalog's entry, known by its name: said by it ("the Gold Saver product"; a person
+        # keeps their number, which the colleague needs: "contact CNT-1", `test_contact_directory`)
         for i in ids:
             key = next((k for r in read if (k := own_key(r)) and r.get(k) == i), None)
             noun = self.compiled.noun(pks[key]) if key in pks else ""
             nouns.append(noun if noun and not action.lower().endswith(noun.lower()) else "")
+            row = next((r for r in read if key and r.get(key) == i), {})
+            name = next((v for k, v in row.items() if isinstance(v, str) and v and noun
+                         and names_entry(k, noun)), None)
+            catalog = key in pks and self._auth is not None and not reaches(self.compiled, pks[key], self._auth.table)
+            if name is not None and catalog and not PEOPLE.match(noun):
+                named[i] = f"the {name} {noun}".strip()  # "(the Gold Saver product)"
+        if named:
+            return ", ".join(named.get(i, f"{noun} {i}".strip()) for noun, i in zip(nouns, ids))
         if len(ids) > 1 and len(set(nouns)) == 1 and nouns[0]:  # "transfer the funds (accounts ACC-1 and ACC-2)"
             return f"{S.plural(nouns[0])} {S.joined(ids)}"
         return ", ".join(f"{noun} {i}".strip() for noun, i in zip(nouns, ids))
@@ -1473,10 +1521,11 @@ class WorkflowAgent:
                 args: dict[str, Any] | None = None) -> dict[str, Any]:
         """The refusal of a write a rule stops (`named`: the values that break it, of the records it
         was `judged` on for a call with `args`), or the error said."""
+        turn.only = ""  # (never "only ACC-1 can be closed" before "I can't close your account ACC-1")
         close = turn.close()
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             if self._handoff and plan.workflow.name != self._handoff[0] and not turn.next_up:
-                close = S.pick(turn.rng, B.OFFER_HANDOFF, x=self._handoff[1])  # instead of "Anything else?"
+                close = self._offer_handoff(plan, tool, turn)  # instead of "Anything else?"
             write = next((st.tool for st in plan.steps if st.writes), tool)
             said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for
             # the record whose values break the rule, said by its id where nothing names it (the note names it too)
@@ -1493,6 +1542,16 @@ class WorkflowAgent:
                             looked=turn.looked_now)
             return _say(f"{text} {close}".strip())
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}".strip())
+
+    def _offer_handoff(self, plan: Plan, tool: str, turn: _Turn) -> str:
+        """The offer, after a refusal, to hand what was refused to a colleague, said as what they
+        would look into ("I can ask a colleague to look into changing the spending limit of your
+        card with you, if you'd like."): the customer asked no question to pass on. No id (the
+        refusal just named it), nor the reason they gave ("because of fraud")."""
+        write = next((st.tool for st in plan.steps if st.writes), tool)
+        doing = _REASON_TAIL.sub("", _doing(S.action(plan.workflow.goal, write, {})))
+        helps = S.pick(turn.rng, B.HANDOFF_HELP, doing=doing)
+        return S.pick(turn.rng, B.OFFER_HANDOFF, x=helps[:1].lower() + helps[1:])  # (said inside a sentence)
 
     def _judged(self, named: list[tuple[str, Any, str]], judged: Sequence[Any], said: dict[str, Any],
                 args: dict[str, Any]) -> tuple[str, str] | None:
@@ -1559,7 +1618,12 @@ class WorkflowAgent:
         # a how-to's record: the state its steps leave is said of the user's thing ("Your orchard is
         # grown now."), never as a status they never saw ("The status now reads grown.")
         thing = S.thing_called(self.compiled.noun(table), plan.workflow.goal) if wrote and table in self._procedure else ""
-        return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
+        # the record read, should the answer's first fact name nothing ("It's showing as frozen."):
+        # "your account ACC-1", or "your account" where it is their only one (never another person's number)
+        rid = said.get(self.records.keys.get(table, "")) if not wrote else None
+        of = "" if rid is None or PEOPLE.match(noun) or (self._auth and table == self._auth.table) else \
+            f"your {S.words(noun).lower()}" + ("" if str(rid) in self.yours(turn) else f" {rid}")
+        return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on, of=of,
                              next_up=turn.next_up, looked_now=turn.looked_now,
                              made=self._inserts.get(write) if write else None, thing=thing,
                              kept=frozenset(kept), recorded=bool(wrote and self._guided(plan)),
@@ -1757,6 +1821,7 @@ def _doing(action: str) -> str:
     return f"{gerund(verb)} {rest}".strip()
 
 
+_REASON_TAIL = re.compile(r" (?:because|due to)\b.*$")
 _MAKES = frozenset("open start book issue add apply".split())
 _PERSON_FIELD = re.compile(r"\bthe (?:customer|member|patient|user|client|guest)(?:'s)? (\w+)$")
 
@@ -1776,8 +1841,31 @@ def _confirmation(segment: list[dict[str, Any]]) -> bool | None:
     for a, u in zip(spoken, spoken[1:]):
         if a["role"] == "assistant" and u["role"] == "user" and asks_confirmation(a.get("content") or ""):
             text = u.get("content") or ""
+            if (only := ONLY_FITTING.search(a.get("content") or "")) and _not_that_one(text, only["id"]):
+                answer = None  # not the record they mean: no answer about the change yet
+                continue
             answer = True if YES.match(text) else False if NO.search(text) else answer
     return answer
+
+
+_ONLY = "only"
+"""`WorkflowAgent.which`'s answer when one record fits the change: {_ONLY: (its id, what says so)}."""
+
+
+def _not_that_one(text: str, proposed: str) -> bool:
+    """Whether the user's answer to the confirmation proposing `proposed`, the only record the
+    change fits, says they mean another ("No, not that one. My account is ACC-2."), not that they
+    do not want the change."""
+    return bool(ANOTHER_RECORD.search(text)
+                or NO.search(text) and any(i != proposed for i in RECORD_ID.findall(text)))
+
+
+def _turned_down(segment: list[dict[str, Any]]) -> set[str]:
+    """The ids proposed as the only record a change fits (`referring.ONLY_FITTING`) that the user
+    said were not the one they mean."""
+    spoken = [m for m in segment if m.get("role") in ("user", "assistant") and not m.get("tool_calls")]
+    return {m["id"] for a, u in zip(spoken, spoken[1:]) if a["role"] == "assistant" and u["role"] == "user"
+            and (m := ONLY_FITTING.search(a.get("content") or "")) and _not_that_one(u.get("content") or "", m["id"])}
 
 
 def _count_asks(key_types: dict[str, str | None]) -> dict[str, str]:

@@ -7,7 +7,8 @@ import re
 import zlib
 from typing import Any, Collection
 
-from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id,
+from gem_env.tools.referring import (LISTED, ONLY_FITTING, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN,
+                                     asking_for_id,
                                      described_part, field_of, listed_by_detail, moved, reference, role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
@@ -262,7 +263,8 @@ class ScriptedUser:
                     return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
                                           question=False, mentioned=True)
                 offered = _HANDOFF_OFFER.search(said) is not None
-                if offered and _offers(said, nxt.intent):  # the person they were going to ask for next
+                if offered and (_offers(said, nxt.intent) or _passes_on(current, nxt)):  # the person they
+                    # were going to ask for next
                     return self._take_up(nxt, in_words(nxt.intent), rng, told, setback=True)
                 again = self._asked_before(settled + 1, session)
                 heard = " ".join(text for role, text in turns if role == "assistant")
@@ -296,6 +298,11 @@ class ScriptedUser:
             if str(mine) == part["id"]:  # "Is that the account it's going to?" of theirs: yes
                 return rng.choice(P.THAT_ONE).format(noun=part["noun"])
             return f"{rng.choice(P.ANOTHER_ONE).format(noun=part['noun'])} {self._facts([key], current, rng)}"
+        # "Of your 4 accounts, only ACC-2 (...) can be closed. I'll ...?", or before the next question
+        # ("... would work for this. Which item is it?"): not theirs, said so first
+        only = ONLY_FITTING.search(said)
+        if only and (other := self._not_the_one(only["nouns"], only["id"], current, rng)) is not None:
+            return other
         which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
         asked = [] if P.guided(said) else self.asked_keys(said) or (self._which_one(said, current) if which else [])
         if asked:
@@ -665,6 +672,20 @@ class ScriptedUser:
         other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 
+    def _not_the_one(self, nouns: str, said_id: str, current: Request, rng: random.Random) -> str | None:
+        """"No, not that one." (with their own id, when they know it) to a confirmation proposing the
+        only one of their `nouns` a change fits, when the open request is about another (found by the
+        assistant, or theirs to give); None when it is theirs, or they cannot tell."""
+        noun = nouns[:-1] if nouns.endswith("s") else nouns
+        key = next((k for k in (*current.knows, *current.found) if k.endswith("_id")
+                    and humanize(k[:-3]).lower() == noun), None)
+        known = self._value(key, current) if key is not None else None
+        mine = known if known is not None or key is None else current.found.get(key)
+        if mine is None or str(mine) == said_id:
+            return None
+        other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
+        return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
+
     def _wrong_record(self, said: str, current: Request,
                       mine: Collection[str] = frozenset()) -> tuple[str, str, str] | None:
         """(noun, key, their id) when a confirmation names records of a kind whose id the user
@@ -831,7 +852,29 @@ def _offers(said: str, intent: str) -> bool:
     your booking to a person if you'd like." is no offer to change another booking's bags)."""
     offer = next((x for x in re.split(r"(?<=[.!?])\s+", said) if _HANDOFF_OFFER.search(x)), said)
     wanted = set(re.findall(r"[a-z]{3,}", re.sub(r"\bmy\b", "your", in_words(intent).lower())))
+    if _PASS_ON.match(in_words(intent)) and _TO_A_COLLEAGUE.search(offer):
+        # the hand-off, offered as what a colleague would look into ("I can ask a colleague to look
+        # into changing the limit of your card with you"): theirs when it is about the record the
+        # refusal was about (their "my card" among its words)
+        wanted -= _PASS_ON_WORDS
+        return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", said.lower()))
     return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", offer.lower()))
+
+
+def _passes_on(refused: Request, nxt: Request) -> bool:
+    """Whether `nxt` hands to a person a question about a record the `refused` request was about
+    (the line the bill is on, the card the charge is on: ids it knows or the assistant found), so
+    that the offer of a colleague after the refusal is it, whatever record the offer names."""
+    ids = {str(v) for k, v in nxt.knows.items() if k.endswith("_id")}
+    about = {str(v) for k, v in {**refused.found, **refused.knows}.items() if k.endswith("_id")}
+    return _PASS_ON.match(in_words(nxt.intent)) is not None and bool(ids & about)
+
+
+# a request to hand a question to a person ("pass my question about my card to a person"), and an
+# offer of one made to a colleague, a person or someone on the team
+_PASS_ON = re.compile(r"(?:pass|send|hand)\b.*\bto (?:a person|someone|a human|an agent)\b", re.IGNORECASE)
+_PASS_ON_WORDS = frozenset("pass send hand question about your person someone human agent".split())
+_TO_A_COLLEAGUE = re.compile(r"\b(?:colleague|a person|someone on our team|member of our team)\b", re.IGNORECASE)
 
 
 def _gives_reason(said: str, intent: str) -> bool:

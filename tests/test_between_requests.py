@@ -169,7 +169,9 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
             for i, m in enumerate(messages):
                 if m["role"] != "assistant" or not HANDOFF_OFFERED.search(m.get("content") or ""):
                     continue
-                assert handoff is not None and handoff[1] in m["content"], m["content"]
+                # offered as a colleague looking into what was refused: the customer asked no question
+                assert handoff is not None and handoff[1] not in m["content"] and "colleague" in m["content"] \
+                    or "our team" in m["content"], m["content"]
                 assert "anything else" not in m["content"].lower()  # the offer closes the request
                 if i + 1 == len(messages):
                     continue

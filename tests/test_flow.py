@@ -287,29 +287,44 @@ def _cancel_domain_and_owner(pending: int) -> tuple[Any, Any, str, list[dict[str
     return compiled, sb, sb.dump(["customers"])["customers"][owner]["email"], theirs
 
 
-def test_the_only_record_a_change_can_be_made_on_is_proposed() -> None:
-    """With one order of several that can be cancelled, the assistant asks whether it is that one; a
-    yes goes on to the confirmation for it, a no lists them all."""
+def test_the_only_record_a_change_can_be_made_on_is_named_in_the_one_confirmation() -> None:
+    """With one order of several that can be cancelled, the assistant asked "Only one fits: is it the
+    one you mean?" and then, after the yes, "Shall I cancel it?": two questions for one go-ahead (91
+    of 702 sessions). It now says the only one that fits in the confirmation that proposes it: a yes
+    cancels it; "not that one" lists them all; "not that one" with the customer's own order refuses
+    that order by the rule; a plain no is a no to the change."""
     from gem_env.agents.workflow_agent import WorkflowAgent
     from gem_env.simulators.base import asks_confirmation
-    from gem_env.tools.referring import PROPOSED_RECORD
+    from gem_env.tools.referring import ONLY_FITTING, PROPOSED_RECORD
 
-    compiled, sb, email, theirs = _cancel_domain_and_owner(pending=1)
+    compiled, _, email, theirs = _cancel_domain_and_owner(pending=1)
     only = next(r["order_id"] for r in theirs if r["status"] == "pending")
+    other = next(r["order_id"] for r in theirs if r["status"] != "pending")
     opening = [{"role": "system", "content": "policy"},
                {"role": "user", "content": f"Please cancel my order because it was ordered by mistake. My email is {email}."}]
-    for answer, then in (("Yes, that's the one.", "confirm"), ("No, a different one.", "all")):
+    answers = {"Yes, go ahead.": "cancelled", "No, not that one.": "all",
+               f"No, not that one. My order is {other}.": "refused", "No, I'd rather not.": "declined"}
+    for answer, then in answers.items():
+        sb = compiled.new_sandbox()
         messages = list(opening)
         asked = until_spoken(WorkflowAgent(compiled), sb, messages)
-        proposed = PROPOSED_RECORD.search(asked)
+        proposed = ONLY_FITTING.search(asked)
         assert proposed and proposed["id"] == only and "can be cancelled" in asked, asked
+        assert asks_confirmation(asked) and not PROPOSED_RECORD.search(asked) and asked.count("?") <= 1, asked
         assert not any(r["order_id"] in asked for r in theirs if r["status"] != "pending"), asked
         messages.append({"role": "user", "content": answer})
         said = until_spoken(WorkflowAgent(compiled), sb, messages)
-        if then == "confirm":
-            assert asks_confirmation(said) and only in said, said
+        cancels = [json.loads(c["function"]["arguments"]) for m in messages for c in m.get("tool_calls") or []
+                   if c["function"]["name"].startswith("cancel")]
+        if then == "cancelled":
+            assert cancels == [{"order_id": only, "reason": cancels[0]["reason"]}], cancels
+        elif then == "all":
+            assert not cancels and all(r["order_id"] in said for r in theirs) and "?" in said, said
+            assert not asks_confirmation(said), said
+        elif then == "refused":
+            assert not cancels and other in said and "pending" in said and not ONLY_FITTING.search(said), said
         else:
-            assert all(r["order_id"] in said for r in theirs) and "?" in said, said
+            assert not cancels and not any(r["order_id"] in said for r in theirs), said
 
 
 def test_which_record_names_only_those_the_change_can_be_made_on() -> None:

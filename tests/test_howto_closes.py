@@ -42,7 +42,9 @@ def test_a_close_that_tells_the_records_state_does_not_say_the_request_too() -> 
     for seed in range(12):
         close = S.report(random.Random(seed), True, "install an SSD in your laptop", [("status", "installed")],
                          thing="your SSD")
-        assert "installed now" in close or "now installed" in close or "leaves your SSD installed" in close
+        # (never "That leaves your SSD installed.": "As of now, your SSD is installed.")
+        assert "installed now" in close or "now installed" in close or "your SSD is installed" in close, close
+        assert "That leaves" not in close, close
         assert "installed an SSD" not in close, close
 
 

@@ -89,7 +89,8 @@ def test_a_doing_is_found_by_its_verb_not_by_its_ending() -> None:
 def test_a_procedures_result_is_said_of_the_users_thing() -> None:
     """"The status now reads grown." told a status the user never saw: the state is the thing's."""
     told = {S.fact(random.Random(seed), "status", "grown", after_write=True, thing="your orchard") for seed in range(30)}
-    assert told == {"Your orchard is grown now.", "Your orchard is now grown.", "That leaves your orchard grown."}
+    # (never "That leaves your orchard grown.")
+    assert told == {"Your orchard is grown now.", "Your orchard is now grown.", "As of now, your orchard is grown."}
     # a state named for the thing is not said of it again ("Your refund is now refunded.")
     assert S.fact(random.Random(0), "status", "refunded", after_write=True, thing="your refund") \
         in ("It's refunded now.", "That's refunded now.")

@@ -172,7 +172,7 @@ def test_a_person_offered_after_a_refusal_is_taken_up_without_calling_it_the_oth
                               "intent": "pass my question about my card to a person", "knows": {"card_id": "CRD-1"},
                               "opening": [], "anchor": "CRD-1"}]
     offer = ("I'm sorry, but I can't freeze your card CRD-1. A card that is closed cannot be frozen. If it helps, "
-             "I can pass your question about your card to a person.")
+             "I can ask a colleague to look into freezing your card with you.")
     answers = set()
     for answer in _answers_to(offer, requests, 40):
         assert any(answer.startswith(y) for y in P.MOVE_ON), answer
@@ -189,7 +189,7 @@ def test_a_yes_to_a_person_after_a_refusal_says_no_record_id() -> None:
                               "knows": {"card_id": "CRD-1", "summary": "I wanted to freeze my card but was told no"},
                               "opening": ["card_id"], "anchor": "CRD-1"}]
     offer = ("I'm sorry, but I can't freeze your card CRD-1. A card that is closed cannot be frozen. If it helps, "
-             "I can pass your question about your card to a person.")
+             "I can ask a colleague to look into freezing your card with you.")
     taken = 0
     for answer in _answers_to(offer, requests, 20):
         assert any(answer.startswith(y) for y in P.MOVE_ON) and "CRD-1" not in answer, answer

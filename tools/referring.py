@@ -62,6 +62,20 @@ PROPOSED_PART = re.compile(r"\b(?P<id>[A-Z][A-Z0-9]{0,5}-\d+) \([^()]*\) (?:qual
 its part in it ("Of your 3 accounts, only ACC-2 (savings, open) could work for this. Is that the account
 it's going to?"), to be told yes or no; the agent and the user simulator read it alike."""
 
+ONLY_FITTING = re.compile(r"\b(?P<n>\d+) (?P<nouns>[a-z]+(?: [a-z]+)?)(?: you have)?, (?:and )?only "
+                          r"(?P<id>[^\s?,()]*\d[^\s?,()]*)(?: \([^()]*\))? "
+                          r"(?:can be [a-z]+(?: [a-z]+)?|would work for this)\.")
+"""The assistant naming the only one of the customer's records a change can be made on, in the
+confirmation that proposes to make it there ("Of your 4 accounts, only ACC-2 (savings, on the entry
+tier) can be closed. I'll close your account ACC-2. Shall I go ahead?"): one question, answered yes,
+or no with "not that one" where the customer means another (`ANOTHER_RECORD`). The agent and the
+user simulator read it alike."""
+
+ANOTHER_RECORD = re.compile(r"^\W*(?:no|nope|actually,? no)\b[,.!]?\s*"
+                            r"(?:not that one|(?:it's )?(?:a different|another|the other) [a-z]+)\b", re.IGNORECASE)
+"""A customer's no that says the record proposed is not the one they mean ("No, not that one.",
+"No, it's another account."), not that they do not want the change."""
+
 RECORD_ID = re.compile(r"\b[A-Z][A-Z0-9]{0,5}-\d+\b")
 """A record's ID as the assistant says it ("O-7196", "CRD-00896")."""
 WHICH_RECORD = re.compile(r"\b(which (?:[a-z]+ ){1,2}?)"

@@ -8,7 +8,9 @@ A decline passes when the assistant asked to confirm, the user said no, no write
 record, and the assistant answered the no. A disambiguation passes when, before any write, the
 assistant asked which of the fitting records the user meant: a question naming two of them, or
 one naming one that is not the confirmation of a change ("Is this for the same account as before,
-ACC-1?", "Do you mean ACC-1?"), which leaves the choice to the user as well.
+ACC-1?", "Do you mean ACC-1?"), which leaves the choice to the user as well; so does the confirmation
+that says the one it names is the only one of all of them the change fits ("Of your 4 accounts, only
+ACC-1 (...) can be closed. I'll close ... Shall I go ahead?"), which the user can answer "not that one".
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from ..simulators.base import asks_confirmation
 from ..tools import CompiledDomain
+from ..tools.referring import ONLY_FITTING
 from ..trajectory import Check
 from .tasks import Task
 from .verify_text import said
@@ -80,11 +83,16 @@ def _asked_which(task: Task, messages: list[dict[str, Any]], compiled: CompiledD
 
 
 def _asks_which(text: str, candidates: list[Any]) -> bool:
-    """A question that names two of the candidates, or names one without asking to confirm a change."""
+    """A question that names two of the candidates, or names one without asking to confirm a change,
+    or confirms a change on the one it says is the only one of all the candidates that it fits."""
+    named = [c for c in candidates if said(c, text)]
+    only = ONLY_FITTING.search(text)
+    if only is not None and len(named) == 1 and only["id"] == str(named[0]) and int(only["n"]) == len(candidates) \
+            and asks_confirmation(text):
+        return True  # (asked as "Please confirm." too)
     if "?" not in text:
         return False
-    named = sum(said(c, text) for c in candidates)
-    return named >= 2 or (named == 1 and not asks_confirmation(text))
+    return len(named) >= 2 or (len(named) == 1 and not asks_confirmation(text))
 
 
 def writes_on(messages: list[dict[str, Any]], compiled: CompiledDomain, target: dict[str, Any]) -> list[dict]:
