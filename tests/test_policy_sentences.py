@@ -50,6 +50,8 @@ def _example(rel: str) -> Any:
     "To get their username, you must That\u2019s it.",
     "Cannot be sequential (e.g., 1234, 4321)",
     "If the customer is not satisfied with your answer, and would like to change their refund",
+    "Only if the customer authorizes transferring the opening deposit now.",
+    "Required for Reg E provisional credit eligibility.",
     # a console, a tool or a step the service has none of
     "[Ask the Oracle] (kb query): To decide whether or not this is a valid error:",
     "If the Oracle says No, then the customer does not get the refund",
@@ -64,6 +66,8 @@ def _example(rel: str) -> Any:
     "Align the check within the on-screen guidelines; refocus by tapping the screen if needed.",
     "Verify the customer meets one of the eligible circumstances listed above",
     "Do not offer compensation for any other reason than the ones listed above.",
+    "If this is not the case, proceed to Step 6.",
+    "Note:** This parameter records metadata only; the agent must separately perform the indicated card action.",
 ])
 def test_a_non_rule_is_no_line_of_the_policy(text: str) -> None:
     assert read_as_policy(text, frozenset({"transfer_funds"})) == ""
@@ -167,3 +171,11 @@ def test_an_mcp_clients_instructions_give_the_policy_the_prompt_gives() -> None:
     compiled = _example("bank/dispute-a-charge.md")
     said = [line[2:] for line in _instructions(compiled, "reset_sandbox").splitlines() if line.startswith("- ")]
     assert said == list(policy_lines(compiled.domain)) and not any("Choose a reason" in line for line in said)
+
+
+def test_a_heading_or_a_cut_line_is_no_outcome_of_the_prompt() -> None:
+    """The extra-fee page's title ("An extra fee on your order") and a line cut at its wrap
+    ("Apologise, explain that the fee was") were listed as outcomes the assistant tells."""
+    lines = policy_lines(_example("shop/extra-fee-on-an-order.md").domain)
+    assert not any(line.startswith(("An extra fee on your order", "Apologise, explain")) for line in lines), lines
+    assert "A cancelled order cannot have its fee removed, because nothing was charged." in lines

@@ -63,7 +63,9 @@ def policy_lines(domain: Domain) -> tuple[str, ...]:
     to_customer = _to_customer(domain)
     text_rules = [read_as_policy(p.text, tools, to_customer) or (_unmarked(p.text) if _norm(p.text) in checked
                                                                  else "") for p in domain.policy]
-    told = [_unmarked(t) for t in outcome_texts(domain) + _enforced(domain) + _price_terms(domain)]
+    title = _norm(re.sub(r"\s*[(\[].*$", "", domain.description))
+    outcomes = [t for t in outcome_texts(domain) if _norm(t) != title and not _cut(t)]  # no heading, no cut line
+    told = [_unmarked(t) for t in outcomes + _enforced(domain) + _price_terms(domain)]
     lines: list[str] = []
     for text in text_rules + told:
         text = " ".join(text.split())
@@ -88,7 +90,7 @@ _NOT_PROSE = re.compile(r"[\[\]{}|]|\s(?:>|->|=>|\u2192)\s|<or>|<and>|\b[a-z]+(?
 #: query, a survey, a form, buttons), the customer's screens, talk of the tools themselves
 _DESK = re.compile(r"\b(?:oracle|kb query|survey|the form|buttons?|click(?:s|ing)?|tap(?:s|ping)?|on-screen"
                    r"|screens?|dropdown|drop-down|checkbox|icons?|menus?|copy/paste|tool signature|call directly"
-                   r"|when to call|tool usage|tool parameters?|the api|this tool|call (?:it|them|the tool))\b"
+                   r"|when to call|tool usage|parameters?|the api|this tool|call (?:it|them|the tool))\b"
                    r"|\bconversation (?:is|as) (?:\w+ )?(?:not )?successful\b", re.IGNORECASE)
 #: a control or step the customer works on their own screen: "Select ...", "Tap ...", "Log in ..."
 _UI_VERBS = frozenset("click tap select press enter type navigate go log sign scroll swipe drag toggle upload "
@@ -96,7 +98,7 @@ _UI_VERBS = frozenset("click tap select press enter type navigate go log sign sc
 #: what points at text the policy does not show: "listed above", "the items below", "If yes, ..."
 _ELSEWHERE = re.compile(r"\b(?:above|below)(?=\s*[.,;:)!]|\s*$)|\b(?:listed|described|shown|outlined|mentioned"
                         r"|items?|steps?|rules?|tiers?|table|sections?|circumstances) (?:above|below)\b"
-                        r"|\bthe following\b|\bas follows\b|^if (?:yes|no|not|so)\b", re.IGNORECASE)
+                        r"|\bthe following\b|\bas follows\b|^if (?:yes|no|not|so)\b|\bsteps? \d+\b", re.IGNORECASE)
 #: a label before a sentence ("Account Age: The account must be ...") or a value ("Early closure
 #: fee: $15 if ..."); one in lower case names a parameter ("amount: the required ..."), one before
 #: " - " a form's entry ("Username - occasionally, ...")
@@ -117,13 +119,13 @@ _OPEN_END = re.compile(r"\b(?:the|a|an|of|to|and|or|with|for|by|from|in|on|at|th
                        r"|if|than|as|e\.g|i\.e|ie|vs)\.?$", re.IGNORECASE)
 #: a condition ("If ...", "When ...") and what it leads to: a clause after a comma (not one joined
 #: by "and": "If the customer is not satisfied with your answer, and would like to change ..."), or "then"
-_CONDITION = re.compile(r"(?:if|when|unless|once)\b", re.IGNORECASE)
+_CONDITION = re.compile(r"(?:only )?(?:if|when|unless|once)\b", re.IGNORECASE)
 _MAIN_CLAUSE = re.compile(r"[,;:]\s+(?!(?:and|or|but)\b)|\bthen\b", re.IGNORECASE)
 #: a heading: its words capitalised (small ones aside), or a step's number before it
 _TITLED = re.compile(r"(?:(?:[A-Z0-9][\w'\u2019/&+-]*|a|an|the|of|to|and|or|for|in|on|at|by|with|is|are|not)"
                      r"[:,]?\s*)+")
 _STEP = re.compile(r"(?:step|phase|part|stage)\s+\d+\b", re.IGNORECASE)
-_SUBJECTLESS = re.compile(r"(?:cannot|can't|can|must|may|should|will|is|are|has|have)\b", re.IGNORECASE)
+_SUBJECTLESS = re.compile(r"(?:cannot|can't|can|must|may|should|will|is|are|has|have|required|not)\b", re.IGNORECASE)
 _BRACKETED = re.compile(r"\s*\([^()]*\)")
 _ABBREVIATED = re.compile(r"\b(?:e\.g|i\.e|ie|etc|vs)\.$", re.IGNORECASE)
 _AMOUNT_SAID = re.compile(r"[$\u20ac\u00a3]\s?\d|\d\s?%|\b\d+[\s-]+(?:days?|months?|years?|hours?|business days?)\b")
@@ -134,7 +136,7 @@ _TOOL_NAME = re.compile(r"^(?:(?:get|list|find|search|update|create|cancel|trans
                         r"|add|exchange|return|calculate|change|set|enable|disable|toggle|pay|issue|log|record|request"
                         r"|schedule|lookup|view|think)_[a-z0-9_]+|[a-z0-9_]+_\d{3,})$")
 _YOU = re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE)
-_SERVED = re.compile(r"\b(?:the (?:customer|user|caller|member|account holder)s?|customers?|agents?)\b", re.IGNORECASE)
+_SERVED = re.compile(r"\b(?:the (?:customer|user|caller|member|account holder)s?|agents?)\b", re.IGNORECASE)
 
 
 def read_as_policy(text: str, tools: frozenset[str] = frozenset(), to_customer: bool = False) -> str:
@@ -200,6 +202,12 @@ def _balanced(s: str) -> bool:
     """Whether brackets and double quotes open and close in pairs (a cut sentence's do not)."""
     s = _ENUMERATOR.sub("", s)
     return s.count("(") == s.count(")") and s.count('"') % 2 == 0 and s.count("\u201c") == s.count("\u201d")
+
+
+def _cut(text: str) -> bool:
+    """Whether a line stops where a sentence goes on ("Apologise, explain that the fee was")."""
+    s = " ".join(text.split())
+    return not s.endswith((".", "!", "?", ")", '"', "\u201d")) and bool(_OPEN_END.search(s))
 
 
 def _to_customer(domain: Domain) -> bool:
