@@ -99,6 +99,9 @@ def test_a_non_rule_is_no_line_of_the_policy(text: str) -> None:
      "Do not apply credits for any other reason without supervisor approval."),
     ("Use transfer_funds to move money between the customer's accounts.",
      "Use transfer_funds to move money between the customer's accounts."),
+    # a tool the service has under its own name ("transfer_funds")
+    ("Use transfer_funds_between_bank_accounts_7291 to move the opening deposit.",
+     "Use transfer_funds_between_bank_accounts_7291 to move the opening deposit."),
     ("Customer must be the owner of the debit card (verify user_id matches)",
      "Customer must be the owner of the debit card (verify user_id matches)."),
 ])

@@ -154,7 +154,7 @@ def read_as_policy(text: str, tools: frozenset[str] = frozenset(), to_customer: 
         return ""
     if not (s[0].isupper() or s[0].isdigit() or s[0] in "\"'\u201c\u2018") or not _balanced(s):
         return ""  # a cut sentence's tail ("there was a price surge ...", "% cash back ...")
-    if any(name not in tools and _TOOL_NAME.match(name) for name in _SNAKE.findall(s)):
+    if any(_TOOL_NAME.match(name) and not _has_tool(name, tools) for name in _SNAKE.findall(s)):
         return ""  # a step with a tool the service has none of
     label = _LABEL.match(s)
     if label is not None and (label["label"][:1].islower() or label["label"][:1] in "\"'\u201c\u2018"):
@@ -202,6 +202,14 @@ def _balanced(s: str) -> bool:
     """Whether brackets and double quotes open and close in pairs (a cut sentence's do not)."""
     s = _ENUMERATOR.sub("", s)
     return s.count("(") == s.count(")") and s.count('"') % 2 == 0 and s.count("\u201c") == s.count("\u201d")
+
+
+def _has_tool(name: str, tools: frozenset[str]) -> bool:
+    """Whether the service has the tool the text names, by that name or its own: the text's name,
+    its number left off, holds every word of one of `tools` ("open_bank_account_4821" is
+    open_account's, "transfer_funds_between_bank_accounts_7291" transfer_funds')."""
+    words = set(re.sub(r"_\d+$", "", name).split("_"))
+    return name in tools or any(set(tool.split("_")) <= words for tool in tools)
 
 
 def _cut(text: str) -> bool:
