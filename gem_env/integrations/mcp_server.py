@@ -26,6 +26,7 @@ from mcp.server.lowlevel.server import Server
 from mcp.server.streamable_http_manager import DEFAULT_SESSION_IDLE_TIMEOUT
 from mcp.shared.exceptions import MCPError
 
+from ..stages.ground.policy_lines import policy_lines
 from ..tools import CompiledDomain, Sandbox
 
 SESSION_META = "gem-env/session"
@@ -146,7 +147,7 @@ def _instructions(compiled: CompiledDomain, reset_name: str) -> str:
     domain = compiled.domain
     lines = [f"Tools of the {domain.name} sandbox. {domain.description}".strip(),
              f"Your session has its own copy of the data; call {reset_name} to start again."]
-    lines += [f"- {rule.text}" for rule in domain.policy]
+    lines += [f"- {rule}" for rule in policy_lines(domain)]  # the rules an agent reads, as the prompt gives them
     return "\n".join(lines)
 
 

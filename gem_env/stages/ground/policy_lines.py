@@ -9,6 +9,14 @@ the lines before do not already say, then the terms of every sum a tool works ou
 tiers' prices), which the assistant states before a change; what reads as a fact about one record ("This doctor is not
 accepting patients", "An item is listed more than once"), a lookup's miss or a procedure's step
 order is no rule.
+
+The text's sentences are chosen here, where the prompt is made, not at extraction: the domain
+keeps every sentence the text states, with its span (its provenance: what the text says), and the
+task builder (`tasks.make`: which refusals the text states) and the outcomes told (`outcome_texts`)
+read them there; only what an agent is given to read is chosen (`read_as_policy`): whole sentences
+without markup, never a table row, a heading, a form's label, a placeholder, a click-path on the
+customer's screen, a step with a console or tool the service does not have, or one pointing at
+text left out. A sentence a tool checks stays whatever its form: a refusal cites it.
 """
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ import re
 from typing import Any
 
 from ...agents.guidance import outcome_texts
+from ...text.words import leading_verb
 from ...tools import Domain
 from ...tools.model import InsertStep, LetStep, RequireStep, UpdateStep, every_step
 from ...tools.render import CHARGED, TOTAL, singular
@@ -39,18 +48,186 @@ _OF_FLAG = re.compile(r"^(?:this|that|the) (?P<noun>[a-z]+(?: [a-z]+)?) (?P<not>
 _FLAG = re.compile(r"^\w+_row\.\w+$")
 _ALLOWED = re.compile(r"^(?P<row>\w+)\.status (?:in \[(?P<many>[^\]]*)\]|== '(?P<one>[^']*)')$")
 _WORDS = re.compile(r"[a-z0-9$%]+(?:[.,]\d+)?")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _SMALL = frozenset("a an the to of and or is are be can for in on with by at from as it its you your we our this that "
                    "must only not no".split())
 
 
 def policy_lines(domain: Domain) -> tuple[str, ...]:
-    """The policy's lines, in that order, each said once."""
+    """The policy's lines, in that order, each said once: the text's sentences an agent reads as
+    rules (`read_as_policy`; one a tool checks always, as its refusal cites it), the outcomes
+    told, the rules enforced and the terms of the sums worked out (each cleaned of markup)."""
+    tools = frozenset(t.name for t in domain.tools)
+    checked = {_norm(st.message) for t in domain.tools for st in every_step(t.effect or [])
+               if isinstance(st, RequireStep) and st.message}
+    to_customer = _to_customer(domain)
+    text_rules = [read_as_policy(p.text, tools, to_customer) or (_unmarked(p.text) if _norm(p.text) in checked
+                                                                 else "") for p in domain.policy]
+    title = _norm(re.sub(r"\s*[(\[].*$", "", domain.description))
+    outcomes = [t for t in outcome_texts(domain) if _norm(t) != title and not _cut(t)]  # no heading, no cut line
+    told = [_unmarked(t) for t in outcomes + _enforced(domain) + _price_terms(domain)]
     lines: list[str] = []
-    for text in [p.text for p in domain.policy] + outcome_texts(domain) + _enforced(domain) + _price_terms(domain):
+    for text in text_rules + told:
         text = " ".join(text.split())
         if text and not _said(text, lines):
             lines.append(text)
     return tuple(lines)
+
+
+# ------------------------------------------------------------------ the text's sentences an agent reads
+
+#: markup a help centre's page carries: bold, italics by underscores, code ticks
+_MARKUP = re.compile(r"\*\*|__|`")
+#: what opens a line before its sentence: a heading's hashes, a bullet, a number, a note's label,
+#: a guideline's console tag ("[Record Reason] (interaction): ", "[N/A] (communication): ")
+_OPENING = re.compile(r"^(?:#+\s*|[-*\u2022]\s+|\(?\d{1,2}[.)]\s+|(?:note|important|tip|reminder)\s*:\s*"
+                      r"|\[[^\]\n]*\]\s*\([^)\n]*\)\s*:\s*)", re.IGNORECASE)
+#: no sentence: a placeholder or console action left in brackets ("[value not available]", "enter
+#: into [Verify Identity]"), braces, a table's cells, a flow's arrows ("'Order Received' > Then ..."),
+#: a guideline's "<or>", a call's signature ("deposit_check(account_id, ...)")
+_NOT_PROSE = re.compile(r"[\[\]{}|]|\s(?:>|->|=>|\u2192)\s|<or>|<and>|\b[a-z]+(?:_[a-z0-9]+)+\s*\(")
+#: what the service's sandbox has none of: an agent desk's console (the oracle, a knowledge-base
+#: query, a survey, a form, buttons), the customer's screens, talk of the tools themselves
+_DESK = re.compile(r"\b(?:oracle|kb query|survey|the form|buttons?|click(?:s|ing)?|tap(?:s|ping)?|on-screen"
+                   r"|screens?|dropdown|drop-down|checkbox|icons?|menus?|copy/paste|tool signature|call directly"
+                   r"|when to call|tool usage|parameters?|the api|this tool|call (?:it|them|the tool))\b"
+                   r"|\bconversation (?:is|as) (?:\w+ )?(?:not )?successful\b", re.IGNORECASE)
+#: a control or step the customer works on their own screen: "Select ...", "Tap ...", "Log in ..."
+_UI_VERBS = frozenset("click tap select press enter type navigate go log sign scroll swipe drag toggle upload "
+                      "download install launch".split())
+#: what points at text the policy does not show: "listed above", "the items below", "If yes, ..."
+_ELSEWHERE = re.compile(r"\b(?:above|below)(?=\s*[.,;:)!]|\s*$)|\b(?:listed|described|shown|outlined|mentioned"
+                        r"|items?|steps?|rules?|tiers?|table|sections?|circumstances) (?:above|below)\b"
+                        r"|\bthe following\b|\bas follows\b|^if (?:yes|no|not|so)\b|\bsteps? \d+\b", re.IGNORECASE)
+#: a label before a sentence ("Account Age: The account must be ...") or a value ("Early closure
+#: fee: $15 if ..."); one in lower case names a parameter ("amount: the required ..."), one before
+#: " - " a form's entry ("Username - occasionally, ...")
+_LABEL = re.compile(r"^(?P<label>[^:.!?]{1,60}?)\s*:\s+(?P<rest>.+)$")
+_HEADING = re.compile(r"[^.!?:;,]*[^.!?:;,\s]")
+_ENTRY = re.compile(r"^[\w' ]{1,30} - (?=[a-z])")
+#: a sentence two were cut into ("To get their username, you must That's it.")
+_GLUED = re.compile(r"\b(?:must|should|can|will|may|to|and|or|the)\s+(?:That|This|It|They|Then|The)\b")
+#: a clause's verb, for a line that ends with no stop: "Customer must be verified", "Block takes
+#: effect within 24 hours" (not a heading: "Required Security Check", "Ongoing minimum balance")
+_VERB = re.compile(r"\b(?:is|are|was|were|be|been|being|must|may|might|can|cannot|can't|could|will|won't|would"
+                   r"|should|shall|do|does|did|don't|doesn't|isn't|aren't|wasn't|weren't|has|have|had|needs?"
+                   r"|requires?|applies|apply|takes?|gets?|counts?|expires?|allows?|means|stays?|affects|covers"
+                   r"|includes|changes|appears|shows|remains|arrives|lasts|equals|returns|depends|receives|earns"
+                   r"|costs|charges|goes|comes|starts|ends|begins)\b", re.IGNORECASE)
+#: the word a cut sentence stops at ("Apologise, explain that the fee was")
+_OPEN_END = re.compile(r"\b(?:the|a|an|of|to|and|or|with|for|by|from|in|on|at|that|was|is|are|be|your|their|its|our"
+                       r"|if|than|as|e\.g|i\.e|ie|vs)\.?$", re.IGNORECASE)
+#: a condition ("If ...", "When ...") and what it leads to: a clause after a comma (not one joined
+#: by "and": "If the customer is not satisfied with your answer, and would like to change ..."), or "then"
+_CONDITION = re.compile(r"(?:only )?(?:if|when|unless|once)\b", re.IGNORECASE)
+_MAIN_CLAUSE = re.compile(r"[,;:]\s+(?!(?:and|or|but)\b)|\bthen\b", re.IGNORECASE)
+#: a heading: its words capitalised (small ones aside), or a step's number before it
+_TITLED = re.compile(r"(?:(?:[A-Z0-9][\w'\u2019/&+-]*|a|an|the|of|to|and|or|for|in|on|at|by|with|is|are|not)"
+                     r"[:,]?\s*)+")
+_STEP = re.compile(r"(?:step|phase|part|stage)\s+\d+\b", re.IGNORECASE)
+_SUBJECTLESS = re.compile(r"(?:cannot|can't|can|must|may|should|will|is|are|has|have|required|not)\b", re.IGNORECASE)
+_BRACKETED = re.compile(r"\s*\([^()]*\)")
+_ABBREVIATED = re.compile(r"\b(?:e\.g|i\.e|ie|etc|vs)\.$", re.IGNORECASE)
+_AMOUNT_SAID = re.compile(r"[$\u20ac\u00a3]\s?\d|\d\s?%|\b\d+[\s-]+(?:days?|months?|years?|hours?|business days?)\b")
+#: a tool's name: an action on a thing ("get_user_details", "transfer_to_human_agents") or a numbered
+#: one ("open_bank_account_4821"); not a field's ("user_id", "issue_reason", "credit_type")
+_TOOL_NAME = re.compile(r"^(?:(?:get|list|find|search|update|create|cancel|transfer|apply|submit|call|unlock"
+                        r"|order|open|close|freeze|unfreeze|file|check|reset|reboot|grant|refresh|deposit|send|make|book|modify|remove"
+                        r"|add|exchange|return|calculate|change|set|enable|disable|toggle|pay|issue|log|record|request"
+                        r"|schedule|lookup|view|think)_[a-z0-9_]+|[a-z0-9_]+_\d{3,})$")
+_YOU = re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE)
+_SERVED = re.compile(r"\b(?:the (?:customer|user|caller|member|account holder)s?|agents?)\b", re.IGNORECASE)
+
+
+def read_as_policy(text: str, tools: frozenset[str] = frozenset(), to_customer: bool = False) -> str:
+    """The sentence as an agent's policy says it, or "" when the text's sentence is none a support
+    agent reads as a rule: a table row, a heading or a form's label, a placeholder, a cut sentence
+    or a question, a step on the customer's screen (or, where the text speaks to the customer
+    (`to_customer`), any step they take: "Plan your purchases early ..."), a step on a console or
+    with a tool the service has none of ("[Ask the Oracle] ...", "which you enter into [Verify
+    Identity]", a snake_case name that is not one of `tools`), or one pointing at text left out
+    ("the items below", "If yes, ..."). Markup goes ("**Card Status**: ...", a bullet, "Note: "),
+    and a whole clause a list wrote with no stop gets one ("Customer must be verified.")."""
+    s = _unmarked(text, stop=False)
+    if not s or _NOT_PROSE.search(s) or _DESK.search(s) or _ELSEWHERE.search(s) or _GLUED.search(s) \
+            or _ENTRY.match(s) or s.endswith((":", "?", "\u2026", "...")) or _ABBREVIATED.search(s):
+        return ""
+    if not (s[0].isupper() or s[0].isdigit() or s[0] in "\"'\u201c\u2018") or not _balanced(s):
+        return ""  # a cut sentence's tail ("there was a price surge ...", "% cash back ...")
+    if any(_TOOL_NAME.match(name) and not _has_tool(name, tools) for name in _SNAKE.findall(s)):
+        return ""  # a step with a tool the service has none of
+    label = _LABEL.match(s)
+    if label is not None and (label["label"][:1].islower() or label["label"][:1] in "\"'\u201c\u2018"):
+        return ""  # a parameter's description ("amount: the required ...", "'atm deposit not credited': ...")
+    verb = leading_verb(s)
+    if verb in _UI_VERBS or verb is not None and to_customer:
+        return ""  # a step the customer takes: the agent tells it, it binds no one
+    if _SUBJECTLESS.match(s):
+        return ""  # a list's item said of what its heading named ("Cannot be sequential (e.g., 1234)")
+    if _CONDITION.match(s) and not _MAIN_CLAUSE.search(s):
+        return ""  # a condition leading to nothing ("If the customer is not satisfied ..., and would like ...")
+    clause = _BRACKETED.sub("", label["rest"] if label is not None else s)  # a verb in brackets makes no clause
+    whole = bool(_VERB.search(clause) or leading_verb(clause)
+                 or label is not None and (_VERB.search(label["label"]) or _AMOUNT_SAID.search(clause)))
+    if s[-1] in ".!\"'\u201d\u2019" or s.endswith((".)", "!)")):
+        return s if whole or label is None else ""  # no heading before a phrase ("...: The most common reasons.")
+    if _TITLED.fullmatch(s) or _STEP.match(s):
+        return ""  # a heading: "Confirm Requested Amount is Within Limits", "Step 2: ..."
+    return f"{s}." if whole and len(s.split()) >= 4 and not _OPEN_END.search(s) else ""
+
+
+def _unmarked(text: str, stop: bool = True) -> str:
+    """The text without its markup (bold, a bullet, a note's label, a console tag), one line; with
+    `stop`, a full stop where a list left none (not after a cut sentence's last word)."""
+    lines = [line.strip() for line in _MARKUP.sub("", text).splitlines() if line.strip()]
+    while len(lines) > 1 and _HEADING.fullmatch(lines[0]) and not _VERB.search(lines[0]) \
+            and lines[1][:1].isupper():
+        lines = lines[1:]  # a heading the sentence came with ("Prerequisites for Mobile Data")
+    s = " ".join(" ".join(lines).split())
+    while True:
+        opened = _OPENING.sub("", s, count=1).strip()
+        if opened == s:
+            break
+        s = opened
+    if stop and s and s[-1] not in ".!?:;\"'\u201d\u2019)\u2026" and not _OPEN_END.search(s):
+        s += "."
+    return s
+
+
+_ENUMERATOR = re.compile(r"(?:^|\s)(?:\d{1,2}|[a-z])\)")
+"""An inline list's number ("1) Customer must be verified, 2) ..."), which closes no bracket."""
+
+
+def _balanced(s: str) -> bool:
+    """Whether brackets and double quotes open and close in pairs (a cut sentence's do not)."""
+    s = _ENUMERATOR.sub("", s)
+    return s.count("(") == s.count(")") and s.count('"') % 2 == 0 and s.count("\u201c") == s.count("\u201d")
+
+
+def _has_tool(name: str, tools: frozenset[str]) -> bool:
+    """Whether the service has the tool the text names, by that name or its own: the text's name,
+    its number left off, holds every word of one of `tools` ("open_bank_account_4821" is
+    open_account's, "transfer_funds_between_bank_accounts_7291" transfer_funds')."""
+    words = set(re.sub(r"_\d+$", "", name).split("_"))
+    return name in tools or any(set(tool.split("_")) <= words for tool in tools)
+
+
+def _cut(text: str) -> bool:
+    """Whether a line stops where a sentence goes on ("Apologise, explain that the fee was")."""
+    s = " ".join(text.split())
+    return not s.endswith((".", "!", "?", ")", '"', "\u201d")) and bool(_OPEN_END.search(s))
+
+
+def _to_customer(domain: Domain) -> bool:
+    """Whether the text speaks to the customer ("your card", "you can ..."), never of the customer or
+    an agent: its instructions are then the customer's steps, not the agent's."""
+    texts = [p.text for p in domain.policy] + [s.text for s in domain.provenance.spans] if domain.provenance \
+        else [p.text for p in domain.policy]
+    return any(_YOU.search(t) for t in texts) and not any(_SERVED.search(t) for t in texts)
+
+
+def _norm(text: str) -> str:
+    return " ".join(_MARKUP.sub("", text).split()).lower().rstrip(".")
 
 
 def _enforced(domain: Domain) -> list[str]:
