@@ -53,11 +53,36 @@ _WAY_IN = frozenset({"open", "navigate", "go", "sign", "log", "login", "access",
 #: the verbs of looking at the screen
 _LOOKING = frozenset({"see", "review", "view", "look", "watch"})
 _CONFIRMING = frozenset({"confirm", "verify"})
+#: the verbs of the customer's own hands on the app's screen: choosing or entering what a form asks,
+#: taking a file away, going through a flow or a partner's steps ("Select the desired period",
+#: "Choose your redemption amount", "Download or share a summary", "Follow the redemption flow to
+#: associate your AWS account"); a press that names the act ("Choose Cancel", "Select Activate
+#: 6-Month Financing") was made that act's verb before (`steps.promote_action`)
+_SCREEN_WORK = frozenset({"choose", "select", "pick", "enter", "type", "fill", "download", "share", "print",
+                          "follow", "complete"})
 
 
 def is_service_procedure(text: str, noun: str) -> bool:
     """Whether a procedure on records of kind `noun` is a company's service, not a how-to on one's device."""
     return tf.lemma(noun) in SERVICE_RECORDS and bool(_APP_PLACE.search(text)) and not _OWN_SCREEN.search(text)
+
+
+#: the verbs of filling in a company's form or screen: choosing, entering, reviewing, submitting,
+#: exporting, attaching ("Choose the source wallet", "Submit the conversion", "Export your packet")
+_FORM_WORK = _SCREEN_WORK | frozenset({"review", "submit", "export", "attach", "lock", "verify", "confirm", "upload",
+                                       "save"})
+
+
+def company_form(text: str, noun: str, infos: list[StepInfo]) -> bool:
+    """Whether a procedure is the customer's own work on a company's form: it acts on a record a
+    company keeps for its customer (`SERVICE_RECORDS`: a wallet, a report, a bill), in a text worked
+    on no screen or device of the reader's own, and every step is the filling in of a form or screen
+    (`_FORM_WORK`: "Choose the source wallet and target currency. Enter an amount. Review the quote.
+    Submit the conversion"): a company's help text even where it names no account or app. Those
+    steps are no checklist the company keeps, nor tools of its agent. A how-to on things of one's
+    own with a company's word ("Sort your cards. Hang the frames": hockey cards) is none."""
+    return tf.lemma(noun) in SERVICE_RECORDS and not _OWN_SCREEN.search(text) and bool(infos) \
+        and all(i.verb in _FORM_WORK for i in infos)
 
 
 def agent_steps(infos: list[StepInfo]) -> list[StepInfo]:
@@ -78,6 +103,8 @@ def _customers_own(info: StepInfo, acts: set[str]) -> bool:
     if info.verb in _WAY_IN and info.lexical_kind == "navigate":
         return True
     if info.verb in _LOOKING and info.kind == "read":
+        return True
+    if info.verb in _SCREEN_WORK:
         return True
     if info.verb in _CONFIRMING and acts and not _names_other(info, acts):
         return True  # "Confirm activation" after "Activate": the customer's yes to the act

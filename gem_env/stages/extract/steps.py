@@ -500,6 +500,11 @@ def _recipient(tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return tokens
 
 
+#: a preposition of place or degree that ends the object ("Adjust your alert threshold above or below
+#: $100": the threshold, never `adjust_threshold_above`)
+_BEYOND = frozenset({"above", "below", "beyond", "beneath", "across", "through", "toward", "towards"})
+
+
 def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
     """Lemmas of the noun phrase after the verb: "the customer's desired account_class selection"
     -> [customer, desired, account_class, selection]; "status of your order" -> [order, status]."""
@@ -519,7 +524,7 @@ def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
         if low in ("http", "https", "www"):  # "Go to https://...": a website (its address is a value)
             words.append("website")
             break
-        if low in _SUBJECTS or low in _CLAUSE or (low in _BREAK and (words or before_of or placeholder)):
+        if low in _SUBJECTS or low in _CLAUSE or (low in _BREAK | _BEYOND and (words or before_of or placeholder)):
             break  # "the computer you want to bypass", "Wait until you hear": a clause, no object
         if low in _PLACEHOLDERS:
             placeholder = True
