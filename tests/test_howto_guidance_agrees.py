@@ -63,7 +63,8 @@ def test_a_marked_step_is_told_as_the_guide_words_it_and_a_note_is_not() -> None
              "export EDITOR=mcedit export VISUAL=mcedit", "Start the editor.\u2026"]
     spans = ["Then you can move\n   your cursor.", "export EDITOR=mcedit\n export VISUAL=mcedit",
              "Start the editor.\u2026"]
-    assert G.marked(guide, spans) == ["Then you can move your cursor.", "Export EDITOR=mcedit export VISUAL=mcedit.",
+    # (a command keeps its own first letter: "Export EDITOR=mcedit" is no command)
+    assert G.marked(guide, spans) == ["Then you can move your cursor.", "export EDITOR=mcedit export VISUAL=mcedit.",
                                       "Start the editor.\u2026"]
     assert G.marked(guide, [*spans, None]) == []  # a write without its text: the guide's instructions then
     # a guide line said with what its text shows, or without its pointer, is the line of its step
@@ -83,3 +84,11 @@ def test_a_guided_reply_after_trouble_promises_nothing_the_assistant_does() -> N
     assert len(leads) == len(B.TROUBLE_GUIDED) and not any("take care of it" in lead for lead in leads), leads
     done = _heard_trouble({"role": "assistant", "content": "I've frozen your card."}, messages)
     assert done["content"].split(" I've frozen")[0] in B.TROUBLE  # a service's own act keeps its lead
+
+
+def test_a_try_the_following_step_is_told_as_running_what_is_shown() -> None:
+    """The step "For example, try the following" (its span) is the guide's 'Run "script".'; it was told
+    as "1. For example, try the following." while the checklist marked "run script"."""
+    guide = ['Run "script".', "Press Ctrl-D to exit script."]
+    assert G.marked(guide, ["For example, try the following", "Press Ctrl-D to exit script."]) == guide
+    assert G.instructions(["ls -l /etc", "open the file"]) == ["ls -l /etc.", "Open the file."]
