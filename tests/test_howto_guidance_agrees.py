@@ -92,3 +92,32 @@ def test_a_try_the_following_step_is_told_as_running_what_is_shown() -> None:
     guide = ['Run "script".', "Press Ctrl-D to exit script."]
     assert G.marked(guide, ["For example, try the following", "Press Ctrl-D to exit script."]) == guide
     assert G.instructions(["ls -l /etc", "open the file"]) == ["ls -l /etc.", "Open the file."]
+
+
+POLE = Document(id="openpi:Pole", title="How to Rig a Fishing Pole for Bass Fishing", text=(
+    "1. Select the right kind of rod for bass fishing.\n"
+    "2. Pick a reel based on your skill level.\n"
+    "3. Choose the right fishing line for bass.\n"
+    "4. Thread the line through the ceramic guides on the pole.\n"
+    "5. Tie a hook or lure at the end of the line.\n"))
+
+
+async def test_a_step_that_checks_what_the_customer_gives_is_told_too() -> None:
+    """"Pick a reel based on your skill level" (its tool checks the level the customer gives) was left
+    out of the steps told, then called with the rest: the customer was told four steps of five."""
+    domain = OfflineExtractor(archetypes=False).extract(POLE, GENERAL)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
+    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
+    told_any = False
+    for traj in await run_rollouts(jobs, concurrency=2):
+        assert traj.verification.passed, (traj.id, traj.verification.failed)
+        guidance = [m["content"] for m in traj.messages if m["role"] == "assistant" and m.get("content")
+                    and G.GUIDANCE.search(m["content"])]
+        if guidance:
+            told = _ITEM.findall(guidance[-1])
+            assert "Pick a reel based on your skill level." in told, told
+            assert len(told) == 5, told
+            told_any = True
+    assert told_any
