@@ -24,6 +24,20 @@ reader's own ("your phone", "your computer", "iPhone/iPad", "users on the system
 ("Click the "Data tools" tab", "Tap Report", a URL to visit): those are how-tos worked on the reader's
 screen, even when what they act on is an account with a company (wikiHow's "Delete a YouTube
 Account"). A company's own help text says where the customer goes and what the service then does.
+
+Decided (round 58, the banking help centre's one-table "kb doc" domains): a company's how-to becomes
+a domain only where its agent has an act of its own on the customer's record -- cancel a payment,
+stop a schedule, activate financing, redeem a reward, set an alert's threshold and delivery -- a tool
+named for that act (`cancel_scheduled_payment`, `adjust_alert_threshold`), called after the
+customer's yes. What the customer does on the company's screen is theirs: the way in, what they look
+at, their own confirmation, and what they choose, enter, download or follow there (`_SCREEN_WORK`:
+"Select the desired period", "Download or share a summary", "Follow the redemption flow"). A text
+whose every act is that (`company_form`: "Choose the source wallet ... Submit the conversion",
+"Lock your dataset ... Export your packet", "Choose a split method") is rejected with the reason: no
+company keeps a checklist of its customer's clicks, and its agent cannot do them. It was a
+`do_step` checklist "marked done on your wallet's checklist", or opaque tools
+(`follow_redemption_flow`, `download_share_summary`, `choose_method_appropriate`). A conversion or a
+split a bank does itself is a service's tool (`service*.py`), not this text's steps.
 """
 from __future__ import annotations
 
