@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from gem_env.agents import banks as B
 from gem_env.agents import guided as G
 from gem_env.agents.workflow_agent import WorkflowAgent, _heard_trouble
@@ -102,10 +104,21 @@ POLE = Document(id="openpi:Pole", title="How to Rig a Fishing Pole for Bass Fish
     "5. Tie a hook or lure at the end of the line.\n"))
 
 
-async def test_a_step_that_checks_what_the_customer_gives_is_told_too() -> None:
-    """"Pick a reel based on your skill level" (its tool checks the level the customer gives) was left
-    out of the steps told, then called with the rest: the customer was told four steps of five."""
-    domain = OfflineExtractor(archetypes=False).extract(POLE, GENERAL)
+PICTURE = Document(id="wikihow-goal-step:879", title="How to Hide Your Profile Picture on Facebook - Using a Computer",
+                   text=("1. Open Facebook in your internet browser.\n2. Click your profile picture or name on the "
+                         "top-left.\n3. Click the Photos tab on your profile page.\n4. Click the Albums tab on the "
+                         "Photos page.\n5. Click the Profile Pictures album.\n6. Click the picture you want to hide.\n"
+                         "7. Click the tiny globe icon below your name on the top-right.\n8. Select Only me on the "
+                         "drop-down menu.\n"))
+
+
+@pytest.mark.parametrize("doc,step,count", [(POLE, "Pick a reel based on your skill level.", 5),
+                                            (PICTURE, "Click the picture you want to hide.", 8)])
+async def test_a_step_that_checks_what_the_customer_gives_is_told_too(doc: Document, step: str, count: int) -> None:
+    """"Pick a reel based on your skill level" (its tool checks the level the customer gives), "Click
+    the picture you want to hide" (it checks the picture's name) were left out of the steps told, then
+    called with the rest: the customer was told four steps of five."""
+    domain = OfflineExtractor(archetypes=False).extract(doc, GENERAL)
     assert isinstance(domain, Domain), domain
     compiled = compile_domain(domain)
     tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
@@ -114,10 +127,10 @@ async def test_a_step_that_checks_what_the_customer_gives_is_told_too() -> None:
     for traj in await run_rollouts(jobs, concurrency=2):
         assert traj.verification.passed, (traj.id, traj.verification.failed)
         guidance = [m["content"] for m in traj.messages if m["role"] == "assistant" and m.get("content")
-                    and G.GUIDANCE.search(m["content"])]
+                    and G.GUIDANCE.search(m["content"]) and _ITEM.search(m["content"])]
         if guidance:
             told = _ITEM.findall(guidance[-1])
-            assert "Pick a reel based on your skill level." in told, told
-            assert len(told) == 5, told
+            assert step in told, told
+            assert len(told) == count, told
             told_any = True
     assert told_any
