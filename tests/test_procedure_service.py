@@ -112,19 +112,29 @@ def test_a_company_how_to_of_the_customers_own_steps_is_rejected_not_a_checklist
     assert isinstance(_extract(own, "Mixing Paint Colours"), Domain)
 
 
-def test_what_the_customer_chooses_or_downloads_in_the_app_is_no_tool_of_the_agent() -> None:
-    text = ("## Redemption Steps\n"
-            "1. Go to Rewards in your account and select Redeem.\n"
-            "2. Choose your redemption amount (at or above the minimum).\n"
-            "3. Review the calculated value and confirm.\n")
-    domain = _compiled(_extract(text, "EcoCard: Redeeming Points for Rewards"))
-    assert [t.name for t in domain.tools][2:] == ["redeem_reward"], [t.name for t in domain.tools]
+def test_what_the_customer_downloads_or_picks_in_the_app_is_no_tool_of_the_agent() -> None:
+    """"Select the desired period ... Download or share a summary" was `select_desired_period` and
+    `download_share_summary` ("I'll download the share summary"); "Follow the redemption flow" was
+    `follow_redemption_flow`. A value chosen for the agent's act stays ("Choose the start date" of a
+    freeze; "Enter the amount" of a transfer)."""
     text = ("## How to Access Your Reports\n"
             "1. Navigate to the Environmental Impact section in your account dashboard.\n"
             "2. Select the desired period (aligned to the monthly reporting cadence).\n"
             "3. Download or share a summary for your records if needed.\n")
     got = _extract(text, "EcoCard: Tracking Your Environmental Impact")
     assert isinstance(got, Rejection) and "customer's own work in the app" in got.reason, got
+    text = ("### How to Claim\n"
+            "- Open your perks portal and locate the AWS benefit.\n"
+            "- Follow the redemption flow to associate your AWS account.\n"
+            "- Confirm credit application status in your perks portal after submission.\n")
+    got = _extract(text, "Claiming AWS Credits and Stripe Discounts")
+    assert isinstance(got, Rejection) and "customer's own work in the app" in got.reason, got
+    text = ("1. Sign in to the Ironleaf app with your member number and email address.\n"
+            "2. Open **Membership** and select **Freeze membership**.\n"
+            "3. Choose the start date and the number of months.\n"
+            "4. Review the freeze fee of $5 per month and confirm.\n")
+    domain = _compiled(_extract(text, "Freeze your gym membership"))
+    assert len(domain.tools) == 3, [t.name for t in domain.tools]
 
 
 def test_a_preposition_of_degree_ends_the_tools_object() -> None:

@@ -25,7 +25,7 @@ from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_V
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
 from .steps import PRESSES, StepInfo, is_note, leaves_a_state, pressed_action, promote_action
-from .procedure_service import SERVICE_RECORDS, agent_steps, company_form, is_service_procedure
+from .procedure_service import SERVICE_RECORDS, agent_steps, company_form, is_service_procedure, only_choosing
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require, _title_object
 from .procedure_given import Given, given_values, never_asked
@@ -206,11 +206,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             promote_action(self.infos)
         if self.service:
             kept = agent_steps(self.infos)
+            choosing = only_choosing(kept, bare_title(self.doc.title))
             promote_action(kept)
-            if not kept or any(i.kind == "write" for i in self.infos) and all(i.kind != "write" for i in kept):
+            if not kept or choosing or any(i.kind == "write" for i in self.infos) and all(i.kind != "write" for i in kept):
                 return Rejection(id=self.doc.id, stage="extract", reason=(
                     "a service's how-to whose every act is the customer's own work in the app (the way in, "
-                    "what they look at, choose, enter or download, their own confirmation): nothing for the "
+                    "what they look at, pick, download or follow, their own confirmation): nothing for the "
                     "service's agent to do"))
             self.infos = kept
         conditions = self._text_conditions()

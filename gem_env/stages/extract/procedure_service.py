@@ -30,8 +30,8 @@ a domain only where its agent has an act of its own on the customer's record -- 
 stop a schedule, activate financing, redeem a reward, set an alert's threshold and delivery -- a tool
 named for that act (`cancel_scheduled_payment`, `adjust_alert_threshold`), called after the
 customer's yes. What the customer does on the company's screen is theirs: the way in, what they look
-at, their own confirmation, and what they choose, enter, download or follow there (`_SCREEN_WORK`:
-"Select the desired period", "Download or share a summary", "Follow the redemption flow"). A text
+at, their own confirmation, and what they download or follow there (`_SCREEN_WORK`: "Download or
+share a summary", "Follow the redemption flow"); what they choose or enter is a value the act takes. A text
 whose every act is that (`company_form`: "Choose the source wallet ... Submit the conversion",
 "Lock your dataset ... Export your packet", "Choose a split method") is rejected with the reason: no
 company keeps a checklist of its customer's clicks, and its agent cannot do them. It was a
@@ -67,13 +67,12 @@ _WAY_IN = frozenset({"open", "navigate", "go", "sign", "log", "login", "access",
 #: the verbs of looking at the screen
 _LOOKING = frozenset({"see", "review", "view", "look", "watch"})
 _CONFIRMING = frozenset({"confirm", "verify"})
-#: the verbs of the customer's own hands on the app's screen: choosing or entering what a form asks,
-#: taking a file away, going through a flow or a partner's steps ("Select the desired period",
-#: "Choose your redemption amount", "Download or share a summary", "Follow the redemption flow to
-#: associate your AWS account"); a press that names the act ("Choose Cancel", "Select Activate
-#: 6-Month Financing") was made that act's verb before (`steps.promote_action`)
-_SCREEN_WORK = frozenset({"choose", "select", "pick", "enter", "type", "fill", "download", "share", "print",
-                          "follow", "complete"})
+#: the verbs of the customer's own hands on the app's screen: taking a file away, going through a
+#: flow or a partner's steps ("Download or share a summary", "Follow the redemption flow to associate
+#: your AWS account", "Complete the partner verification steps"). Not choosing or entering: what the
+#: customer chooses or enters ("Choose the new plan", "Enter the amount") is a value the agent's act
+#: takes from them
+_SCREEN_WORK = frozenset({"download", "share", "print", "follow", "complete"})
 
 
 def is_service_procedure(text: str, noun: str) -> bool:
@@ -83,8 +82,8 @@ def is_service_procedure(text: str, noun: str) -> bool:
 
 #: the verbs of filling in a company's form or screen: choosing, entering, reviewing, submitting,
 #: exporting, attaching ("Choose the source wallet", "Submit the conversion", "Export your packet")
-_FORM_WORK = _SCREEN_WORK | frozenset({"review", "submit", "export", "attach", "lock", "verify", "confirm", "upload",
-                                       "save"})
+_FORM_WORK = _SCREEN_WORK | frozenset({"choose", "select", "pick", "enter", "type", "fill", "review", "submit",
+                                       "export", "attach", "lock", "verify", "confirm", "upload", "save"})
 
 
 def company_form(text: str, noun: str, infos: list[StepInfo]) -> bool:
@@ -97,6 +96,22 @@ def company_form(text: str, noun: str, infos: list[StepInfo]) -> bool:
     own with a company's word ("Sort your cards. Hang the frames": hockey cards) is none."""
     return tf.lemma(noun) in SERVICE_RECORDS and not _OWN_SCREEN.search(text) and bool(infos) \
         and all(i.verb in _FORM_WORK for i in infos)
+
+
+#: the verbs of picking what the screen shows or the form takes
+_CHOOSING = frozenset({"choose", "select", "pick"})
+
+
+def only_choosing(kept: list[StepInfo], title: str) -> bool:
+    """Whether the agent's steps of a service procedure are only the customer's picks on a screen that
+    no act of the title's follows ("Select the desired period" of "Tracking Your Environmental
+    Impact", whose download was the customer's): it was `select_desired_period`, recording the pick.
+    A pick under a title's act is the value the act takes ("Choose the start date" of "Freeze your
+    gym membership": the freeze)."""
+    part = re.split(r":\s+", title)[-1]
+    part = re.sub(r"^how\s+(?:to|do\s+i|can\s+i)\s+", "", part.strip(), flags=re.IGNORECASE)
+    return bool(kept) and all(i.verb in _CHOOSING and i.kind != "write" for i in kept) \
+        and tf.leading_verb(part) is None
 
 
 def agent_steps(infos: list[StepInfo]) -> list[StepInfo]:
