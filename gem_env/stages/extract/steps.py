@@ -324,7 +324,13 @@ def is_outcome(step: tf.Step) -> bool:
             and not re.search(r"\byou\b", step.text, re.I):
         return True  # "Finally, the semodule -l command lists the modules": told in order, done by no one
     return bool(not step.verb and _OUTCOME.match(step.text) or _REMARK.match(step.text) or _POINTER.search(step.text)
-                or _ONLY_A_PATH.fullmatch(step.text))
+                or _ONLY_A_PATH.fullmatch(step.text) or _GOT.fullmatch(step.text))
+
+
+#: the end a guide cheers, no step: "You got a VS Seeker!", "You've unlocked the Final Story." (a cumulative
+#: list had it inside its last step; alone it was told as a step and marked as `get_versus_seeker`)
+_GOT = re.compile(r"\W*you(?:'ve|\s+have)?\s+(?:now\s+|just\s+|finally\s+)?(?:got|gotten|earned|unlocked|won|obtained|"
+                  r"received|caught|beaten|finished|completed)\b[^.!?]*[.!]+\s*", re.IGNORECASE)
 
 
 #: how a remark opens, never an instruction: a connective, or a sidebar's capitalised label
