@@ -329,8 +329,8 @@ def is_outcome(step: tf.Step) -> bool:
 
 #: the end a guide cheers, no step: "You got a VS Seeker!", "You've unlocked the Final Story." (a cumulative
 #: list had it inside its last step; alone it was told as a step and marked as `get_versus_seeker`)
-_GOT = re.compile(r"\W*you(?:'ve|\s+have)?\s+(?:now\s+|just\s+|finally\s+)?(?:got|gotten|earned|unlocked|won|obtained|"
-                  r"received|caught|beaten|finished|completed)\b[^.!?]*[.!]+\s*", re.IGNORECASE)
+_GOT = re.compile(r"\W*you(?:'ve|\s+have)?\s+(?:now\s+|just\s+|finally\s+)?(?:got|gotten|earned|unlocked|won(?![\'’]t)|"
+                  r"obtained|received|caught|beaten|finished|completed)\b[^.!?]*[.!]+\s*", re.IGNORECASE)
 
 
 #: how a remark opens, never an instruction: a connective, or a sidebar's capitalised label
