@@ -80,7 +80,7 @@ def instructions(guide: Sequence[str]) -> list[str]:
             continue
         if said[-1] not in ".!?)\"'":
             said += "."
-        said = said[:1].upper() + said[1:]
+        said = said if _COMMAND.match(said) else said[:1].upper() + said[1:]
         if said not in out:
             out.append(said)
     return out
@@ -97,15 +97,27 @@ def marked(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     if not spans or any(not s for s in spans):
         return []
     out: list[str] = []
+    run = iter([g for g in guide if _RUN.match(g)])  # the lines of "try the following" steps, in order
     for span in spans:
         said = " ".join((span or "").split())
-        line = _line_of(said, guide) or said
-        line = line[:1].upper() + line[1:]
+        line = (next(run, None) if _TRIED.fullmatch(said) else None) or _line_of(said, guide) or said
+        line = line if _COMMAND.match(line) else line[:1].upper() + line[1:]
         line = line.rstrip(" :")
         if line[-1] not in ".!?)\"'…`":
             line += "."
         out.append(line)  # (a step the guide gives twice, "Click Open.", is marked twice: told twice)
     return out
+
+
+#: a step that only introduced what the text shows after it ("For example, try the following"): the
+#: guide says it as running what is shown ('Run "script".'), the line the checklist marks
+_TRIED = re.compile(r"\W*(?:(?:for\s+example|for\s+instance|e\.g\.),?\s+)?(?:try|do|run|type|execute|enter)\s+"
+                    r"the\s+following(?:\s+commands?)?\W*", re.IGNORECASE)
+_RUN = re.compile(r"Run [\"`]")
+#: a line that is a command as typed ("export EDITOR=mcedit", "ls -l /etc"): its first letter stays as
+#: it is (said "Export EDITOR=mcedit", it is no command the shell knows)
+_COMMAND = re.compile(r"(?!(?:use|using|try|run|type|add|set|enter|pass|give|specify|select|choose|with)\b)"
+                      r"[a-z][\w.+-]*\s+(?:[\w.-]*=\S|--?\w)")
 
 
 def _line_of(span: str, guide: Sequence[str]) -> str | None:

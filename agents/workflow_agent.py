@@ -902,8 +902,14 @@ class WorkflowAgent:
         """The guide's steps the request's writes mark done (`guided.marked`): what its guidance tells.
         Every write of a guided request marks its step on the checklist, a step the customer takes
         (`customer_step`) or one of a software guide's own commands ("press level heading")."""
-        spans = [w.span.text if w.span else None for s, w in zip(plan.steps, plan.workflow.steps)
-                 if s.writes and s.tool in self.compiled.tools]
+        steps = [(s, w) for s, w in zip(plan.steps, plan.workflow.steps) if s.tool in self.compiled.tools]
+        first = next((k for k, (s, _) in enumerate(steps) if s.writes), len(steps))
+        # (and a step between them that checks what the customer gives or the record's own name, "Pick a
+        # reel based on your skill level", "Click the picture you want to hide": the customer takes it
+        # too; it was left out of the steps told)
+        key = next((e.primary_key for e in self.compiled.domain.entities if e.name == plan.workflow.anchor.table), "")
+        spans = [w.span.text if w.span else None for k, (s, w) in enumerate(steps)
+                 if s.writes or k > first and w.span and any(n != key for n in s.args)]
         return G.marked(self.compiled.domain.guide, spans)
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:

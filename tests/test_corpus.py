@@ -147,3 +147,16 @@ def test_one_path_alone_is_one_path(tmp_path):
     f = write_jsonl(tmp_path / "one.jsonl", {"id": "a", "text": "x"})
     assert [d.id for d in iter_documents(str(f))] == ["a"]
     assert [d.id for d in iter_documents(f)] == ["a"]
+
+
+def test_a_text_left_html_escaped_reads_as_written(tmp_path):
+    """OpenPI's wikiHow pages came HTML-escaped ("the dog&#x27;s mouth", said so to the customer); a
+    manual that writes entities as its subject, beside plain quotes, is left as it is."""
+    f = write_jsonl(tmp_path / "kb.jsonl",
+                    {"id": "a", "title": "Teach a Dog&#x27;s Trick", "text": "Hold it at the dog&#x27;s mouth."},
+                    {"id": "b", "text": "Say &quot;sit&quot; firmly."},
+                    {"id": "c", "text": 'Write &quot; for a " and &lt; for <.'})
+    docs, errors = read([f])
+    assert not errors
+    assert [d.text for d in docs] == ["Hold it at the dog's mouth.", 'Say "sit" firmly.', 'Write &quot; for a " and &lt; for <.']
+    assert docs[0].title == "Teach a Dog's Trick"

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from gem_env.agents import banks as B
 from gem_env.agents import guided as G
 from gem_env.agents.workflow_agent import WorkflowAgent, _heard_trouble
@@ -63,7 +65,8 @@ def test_a_marked_step_is_told_as_the_guide_words_it_and_a_note_is_not() -> None
              "export EDITOR=mcedit export VISUAL=mcedit", "Start the editor.\u2026"]
     spans = ["Then you can move\n   your cursor.", "export EDITOR=mcedit\n export VISUAL=mcedit",
              "Start the editor.\u2026"]
-    assert G.marked(guide, spans) == ["Then you can move your cursor.", "Export EDITOR=mcedit export VISUAL=mcedit.",
+    # (a command keeps its own first letter: "Export EDITOR=mcedit" is no command)
+    assert G.marked(guide, spans) == ["Then you can move your cursor.", "export EDITOR=mcedit export VISUAL=mcedit.",
                                       "Start the editor.\u2026"]
     assert G.marked(guide, [*spans, None]) == []  # a write without its text: the guide's instructions then
     # a guide line said with what its text shows, or without its pointer, is the line of its step
@@ -83,3 +86,51 @@ def test_a_guided_reply_after_trouble_promises_nothing_the_assistant_does() -> N
     assert len(leads) == len(B.TROUBLE_GUIDED) and not any("take care of it" in lead for lead in leads), leads
     done = _heard_trouble({"role": "assistant", "content": "I've frozen your card."}, messages)
     assert done["content"].split(" I've frozen")[0] in B.TROUBLE  # a service's own act keeps its lead
+
+
+def test_a_try_the_following_step_is_told_as_running_what_is_shown() -> None:
+    """The step "For example, try the following" (its span) is the guide's 'Run "script".'; it was told
+    as "1. For example, try the following." while the checklist marked "run script"."""
+    guide = ['Run "script".', "Press Ctrl-D to exit script."]
+    assert G.marked(guide, ["For example, try the following", "Press Ctrl-D to exit script."]) == guide
+    assert G.instructions(["ls -l /etc", "open the file"]) == ["ls -l /etc.", "Open the file."]
+
+
+POLE = Document(id="openpi:Pole", title="How to Rig a Fishing Pole for Bass Fishing", text=(
+    "1. Select the right kind of rod for bass fishing.\n"
+    "2. Pick a reel based on your skill level.\n"
+    "3. Choose the right fishing line for bass.\n"
+    "4. Thread the line through the ceramic guides on the pole.\n"
+    "5. Tie a hook or lure at the end of the line.\n"))
+
+
+PICTURE = Document(id="wikihow-goal-step:879", title="How to Hide Your Profile Picture on Facebook - Using a Computer",
+                   text=("1. Open Facebook in your internet browser.\n2. Click your profile picture or name on the "
+                         "top-left.\n3. Click the Photos tab on your profile page.\n4. Click the Albums tab on the "
+                         "Photos page.\n5. Click the Profile Pictures album.\n6. Click the picture you want to hide.\n"
+                         "7. Click the tiny globe icon below your name on the top-right.\n8. Select Only me on the "
+                         "drop-down menu.\n"))
+
+
+@pytest.mark.parametrize("doc,step,count", [(POLE, "Pick a reel based on your skill level.", 5),
+                                            (PICTURE, "Click the picture you want to hide.", 8)])
+async def test_a_step_that_checks_what_the_customer_gives_is_told_too(doc: Document, step: str, count: int) -> None:
+    """"Pick a reel based on your skill level" (its tool checks the level the customer gives), "Click
+    the picture you want to hide" (it checks the picture's name) were left out of the steps told, then
+    called with the rest: the customer was told four steps of five."""
+    domain = OfflineExtractor(archetypes=False).extract(doc, GENERAL)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
+    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
+    told_any = False
+    for traj in await run_rollouts(jobs, concurrency=2):
+        assert traj.verification.passed, (traj.id, traj.verification.failed)
+        guidance = [m["content"] for m in traj.messages if m["role"] == "assistant" and m.get("content")
+                    and G.GUIDANCE.search(m["content"]) and _ITEM.search(m["content"])]
+        if guidance:
+            told = _ITEM.findall(guidance[-1])
+            assert step in told, told
+            assert len(told) == count, told
+            told_any = True
+    assert told_any

@@ -71,13 +71,15 @@ def test_a_section_titled_by_a_doing_is_a_request(title: str, said: str) -> None
 
 
 def test_a_word_before_a_noun_stays_a_topic() -> None:
-    """"Spending alerts and budget controls" is no "spend alerts"; "obtaining backtrace" is asked about
-    and taken care of, never "I'll obtaining backtrace"."""
+    """"Spending alerts and budget controls" is no "spend alerts"; "obtaining backtrace" is the doing
+    asked for ("obtain backtrace"), never "I'll obtaining backtrace" nor "I'm calling about obtaining
+    backtrace" (a section's heading, no request)."""
     assert _goal_text("spending alerts on Hunter Green", [], [], "set the alert") \
         == "spending alerts on Hunter Green: set the alert"
     goal = _goal_text("obtaining backtrace", [], [], "load the core dump file")
-    assert action(f"{goal} (file {{file_id}})", "type_bt", {}) == "take care of obtaining backtrace"
-    assert _goal_text("monitoring", [], [], "return yes") == "monitoring: return yes"  # a doing with no object
+    assert action(f"{goal} (file {{file_id}})", "type_bt", {}) == "obtain backtrace"
+    # a doing with no object is set up
+    assert _goal_text("monitoring", [], [], "return yes") == "set up monitoring: return yes"
 
 
 def test_a_doing_is_found_by_its_verb_not_by_its_ending() -> None:

@@ -62,3 +62,23 @@ def test_a_customer_asks_by_the_title_not_by_reciting_the_manual() -> None:
     assert user_words("Spending Alerts on Hunter Green: set the delivery preference to {x}", {"x": "email"}) == \
         "set the delivery preference to email"
     assert user_words("the internal editor in MC: open the editor") == "open the editor"
+
+
+def test_try_the_following_before_commands_is_the_act_of_running_them() -> None:
+    """"For example, try the following" then `$ script` was taken for a note: the guide told only
+    "Press Ctrl-D to exit script", never to start script. It is the act of running what is shown;
+    without anything shown it stays a pointer."""
+    from gem_env.stages.extract.steps import procedure_steps
+    text = ("The basic method of recording the shell activity is to run it\nunder script(1).\n\n"
+            "    For example, try the following\n\n    $ script\nScript started, file is typescript\n\n"
+            "    Do whatever shell commands under script.\n\n    Press Ctrl-D to exit script.\n\n    $ vim typescript\n")
+    steps, _ = procedure_steps(text)
+    assert [s.text for s in steps][:1] == ['Run "script".'], [s.text for s in steps]
+    doc = Document(id="debian-reference:1.4.9", title="1.4.9. Recording the shell activities", text=text)
+    domain = OfflineExtractor(archetypes=False).extract(
+        doc, Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "software"}))
+    assert isinstance(domain, Domain), domain
+    assert len(domain.workflows[0].steps) >= 3, domain.workflows[0].steps  # the finder, the run, the press
+    script = "For example, try the following.\n\n# enable bash-completion\nif ! shopt -oq posix; then\n  . /x\nfi\n"
+    steps, _ = procedure_steps(script + "\nThen restart the shell.\n")
+    assert not any(s.text.startswith("Run") for s in steps), [s.text for s in steps]

@@ -6,7 +6,7 @@ import asyncio
 
 from gem_env.agents.refined import RefinedAgent
 from gem_env.agents.workflow_agent import WorkflowAgent
-from gem_env.documents import Document, Verdict
+from gem_env.documents import Document, Rejection, Verdict
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.extract.offline import OfflineExtractor
 from gem_env.stages.ground.episode import Limits
@@ -47,15 +47,24 @@ SPLIT = ("## Confirm the total and approach\n"
          "- Add clear notes so each participant understands their portion and the reason for their share.\n")
 
 
+ALERTS = ("## Customizing alerts\n"
+          "- Adjust your alert threshold above or below $1,500 to match your typical transaction sizes.\n"
+          "- Set delivery preferences for push or email notifications in your account.\n")
+
+
 def test_an_amount_with_a_thousands_comma_is_never_cut() -> None:
     from gem_env.stages.extract.procedure_tools import said_step
     assert said_step("Verify the total you plan to split is within $5,500. If it exceeds this, reduce it.") \
         == "verify the total you plan to split is within $5,500"
     assert said_step("Insert your key into the ignition slot, and turn it") == "insert your key into the ignition slot"
-    domain, sessions = _sessions("split", "Splitting restaurant or rent bills", SPLIT)
+    # (the split page itself is the customer's own work in the app since round 58: rejected, its reason said)
+    got = OfflineExtractor().extract(Document(id="split", title="Splitting restaurant or rent bills", text=SPLIT),
+                                     RELEVANT)
+    assert isinstance(got, Rejection) and "no company keeps a checklist" in got.reason, got
+    domain, sessions = _sessions("alerts", "Spending Alerts on Hunter Green", ALERTS)
     import re
     every = domain.model_dump_json() + _said(sessions)
-    assert "within $5,500" in every and not re.search(r"\$5(?![,\d])", every)
+    assert "$1,500" in every and not re.search(r"\$1(?![,\d])", every)
 
 
 INVESTOR = ("## Building Your Investor Packet\n"
@@ -70,10 +79,21 @@ def test_a_product_name_before_the_colon_stays_a_name() -> None:
     from gem_env.stages.extract.procedure_values import plain_title
     assert plain_title("Sky Blue: Preparing Investor Reports").startswith("Sky Blue: ")
     assert plain_title("Block a Website with an Internet Filter") == "block a website with an internet filter"
-    _, sessions = _sessions("sky", "Sky Blue: Preparing Investor Reports", INVESTOR)
+    # (the investor packet is the customer's own work in the app since round 58: rejected; a page of the
+    # same product whose act is the service's keeps its name)
+    got = OfflineExtractor().extract(Document(id="sky", title="Sky Blue: Preparing Investor Reports", text=INVESTOR),
+                                     RELEVANT)
+    assert isinstance(got, Rejection), got
+    _, sessions = _sessions("sky", "Sky Blue: How to Activate Overdraft Protection", ACTIVATE)
     said = _said(sessions) + _said(sessions, "user")
     assert "sky Blue" not in said and "of the Sky Blue" not in said and "care of Sky Blue" not in said
 
+
+ACTIVATE = ("## Activate overdraft protection\n"
+            "1. Sign in to your account and open Settings.\n"
+            "2. Navigate to Protection > Sky Blue.\n"
+            "3. Select Activate Overdraft Protection and review the terms.\n"
+            "4. Confirm activation.\n")
 
 CLAIM = ("## AWS Credits\n- Value: $2,750.\n\n"
          "### How to Claim\n"
@@ -84,16 +104,23 @@ CLAIM = ("## AWS Credits\n- Value: $2,750.\n\n"
 
 def test_a_value_the_record_had_before_the_change_is_not_said_as_now_reached() -> None:
     import re
-    _, sessions = _sessions("claim", "Claiming AWS Credits", CLAIM, per_domain=10)
+    # (the claim's steps are the customer's own in the perks portal since round 58: rejected; an alert
+    # read before its change holds its status as well)
+    got = OfflineExtractor().extract(Document(id="claim", title="Claiming AWS Credits", text=CLAIM), RELEVANT)
+    assert isinstance(got, Rejection), got
+    _, sessions = _sessions("alerts", "Spending Alerts on Hunter Green", ALERTS, per_domain=10)
+    opened = 0
     for _, ms in sessions:
         before: dict[str, str] = {}
         for m in ms:
             if m["role"] == "tool" and '"progress": "not started"' in m["content"].replace('":"', '": "'):
                 before = dict(re.findall(r'"(\w*status)":"([^"]+)"', m["content"]))
+                opened += bool(before)
             if m["role"] == "assistant" and m.get("content"):
                 for k, v in before.items():
                     name = k.replace("_", " ")
                     assert not re.search(rf"(?:now shows as|{name} is now|It's now) {v}\b", m["content"]), m["content"]
+    assert opened  # (a record read before its change)
 
 
 REDEEM = ("## Redemption Steps\n"

@@ -194,14 +194,22 @@ def test_a_record_is_never_called_status_or_progress() -> None:
 
 
 def test_a_title_naming_a_topic_is_asked_about_not_done() -> None:
-    """A Debian section titled "Socket activation" made "I've been meaning to socket activation."; a
-    topic is "the socket activation" (asked about); a task title and the record's own noun stay."""
-    from gem_env.simulators.phrases import ABOUT, want_phrase
+    """A Debian section titled "Socket activation" made "I've been meaning to socket activation.", then
+    "I'm getting in touch about the socket activation" (a heading, no request): a topic is what a
+    person wants done with it ("set up the socket activation"); a task title and the record's own
+    noun stay; a topic whose words name no doing is asked about."""
+    from gem_env.simulators.phrases import ABOUT, WANT, want_phrase
     from gem_env.simulators.scenario import user_words
     text = ("1. Write the socket unit file.\n2. Type the reload command.\n3. Note the listening port.\n")
     goal = _procedure(text, "3.7.1. Socket activation").workflows[0].goal
-    assert goal.startswith("the socket activation: "), goal
-    assert user_words(goal) == "the socket activation" and want_phrase(user_words(goal))[0] is ABOUT
+    assert goal.startswith("set up the socket activation: "), goal
+    assert user_words(goal) == "set up the socket activation" and want_phrase(user_words(goal))[0] is WANT
+    goal = _procedure(text, "8.1.2. Reconfiguration of the locale").workflows[0].goal
+    assert user_words(goal) == "reconfigure the locale", goal
+    goal = _procedure(text, "2.6.7. Recovering package selection data").workflows[0].goal
+    assert user_words(goal) == "recover package selection data", goal
+    goal = _procedure(text, "8.4. The east Asian character widths").workflows[0].goal
+    assert want_phrase(user_words(goal))[0] is ABOUT, goal
     assert _procedure(text, "3.7.1. Configure socket activation").workflows[0].goal.startswith("configure socket")
     assert want_phrase("porting a package to the stable system")[0] is ABOUT  # a doing, never "I'd like to porting"
 

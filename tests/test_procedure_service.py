@@ -95,3 +95,51 @@ def test_a_tool_called_next_is_no_parameter_of_the_first() -> None:
     text = "Use reset_pin_6284 with parameters card_id, new_pin. Then tell the customer.\n"
     steps, _ = procedure_steps(text)
     assert analyse_step(steps[0], text).param_ids == ["card_id", "new_pin"]
+
+
+def test_a_company_how_to_of_the_customers_own_steps_is_rejected_not_a_checklist() -> None:
+    # a bank's page naming no app: the conversion is the customer's in the app; it was a `do_step`
+    # checklist "marked done on your wallet's checklist", which no bank keeps
+    text = ("## Converting funds step by step\n"
+            "- Choose the source wallet and target currency\n"
+            "- Enter an amount that is at least $100\n"
+            "- Review the quote, which reflects the markup of 1.5%\n"
+            "- Submit the conversion and note the confirmation details for reconciliation\n")
+    got = _extract(text, "Navigating Currency Conversions on World Blue")
+    assert isinstance(got, Rejection) and "no company keeps a checklist" in got.reason, got
+    # the same steps on a thing of one's own stay the guide's checklist
+    own = text.replace("source wallet", "source jar").replace("the conversion", "the mix")
+    assert isinstance(_extract(own, "Mixing Paint Colours"), Domain)
+
+
+def test_what_the_customer_downloads_or_picks_in_the_app_is_no_tool_of_the_agent() -> None:
+    """"Select the desired period ... Download or share a summary" was `select_desired_period` and
+    `download_share_summary` ("I'll download the share summary"); "Follow the redemption flow" was
+    `follow_redemption_flow`. A value chosen for the agent's act stays ("Choose the start date" of a
+    freeze; "Enter the amount" of a transfer)."""
+    text = ("## How to Access Your Reports\n"
+            "1. Navigate to the Environmental Impact section in your account dashboard.\n"
+            "2. Select the desired period (aligned to the monthly reporting cadence).\n"
+            "3. Download or share a summary for your records if needed.\n")
+    got = _extract(text, "EcoCard: Tracking Your Environmental Impact")
+    assert isinstance(got, Rejection) and "customer's own work in the app" in got.reason, got
+    text = ("### How to Claim\n"
+            "- Open your perks portal and locate the AWS benefit.\n"
+            "- Follow the redemption flow to associate your AWS account.\n"
+            "- Confirm credit application status in your perks portal after submission.\n")
+    got = _extract(text, "Claiming AWS Credits and Stripe Discounts")
+    assert isinstance(got, Rejection) and "customer's own work in the app" in got.reason, got
+    text = ("1. Sign in to the Ironleaf app with your member number and email address.\n"
+            "2. Open **Membership** and select **Freeze membership**.\n"
+            "3. Choose the start date and the number of months.\n"
+            "4. Review the freeze fee of $5 per month and confirm.\n")
+    domain = _compiled(_extract(text, "Freeze your gym membership"))
+    assert len(domain.tools) == 3, [t.name for t in domain.tools]
+
+
+def test_a_preposition_of_degree_ends_the_tools_object() -> None:
+    text = ("## Customizing alerts\n"
+            "- Adjust your alert threshold above or below $100 to match your typical transaction sizes.\n"
+            "- Set delivery preferences for push or email notifications in your account.\n")
+    domain = _compiled(_extract(text, "Spending Alerts on Hunter Green"))
+    assert "adjust_alert_threshold" in [t.name for t in domain.tools], [t.name for t in domain.tools]

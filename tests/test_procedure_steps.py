@@ -119,3 +119,24 @@ def test_a_record_an_earlier_request_read_is_not_looked_up_again_for_the_confirm
         {"role": "user", "content": "Could you help me support the ACLU? It's message MES-12345."}]
     asked = agent.reply(messages)
     assert not asked.get("tool_calls") and asks_confirmation(asked["content"]), asked
+
+
+def test_a_cumulative_list_is_said_as_what_each_step_adds() -> None:
+    """OpenPI's "Teach a Dog Catch a Frisbee" repeats every earlier step inside each step; the guide
+    told the first step again three times. Each step is what it adds, at its place in the text."""
+    from gem_env.stages.extract.steps import procedure_steps
+    first = "Bend over slightly and hold the frisbee in your hand."
+    text = (f"How to Teach a Dog Catch a Frisbee\n1. {first}\n2. {first} Teach running and grabbing.\n"
+            f"3. {first} Teach running and grabbing. Teach jumping and grabbing.\n")
+    steps, _ = procedure_steps(text)
+    assert [s.text for s in steps] == [first, "Teach running and grabbing.", "Teach jumping and grabbing."]
+    for s in steps:
+        assert text[s.start:s.start + len(s.text)] == s.text
+    # the cheer at its end is no step ("You got a VS Seeker!")
+    got = "1. Fly to Vermillion City.\n2. Fly to Vermillion City. Talk to the lady.\n" \
+          "3. Fly to Vermillion City. Talk to the lady. You got a VS Seeker!\n"
+    from gem_env.stages.extract.steps import is_outcome
+    assert [s.text for s in procedure_steps(got)[0] if not is_outcome(s)] == ["Fly to Vermillion City.", "Talk to the lady."]
+    # a step that only begins like the one before it, not with it whole, stays as it is
+    steps, _ = procedure_steps("1. Open the lid.\n2. Open the lid gently again and look in.\n")
+    assert [s.text for s in steps][1].startswith("Open the lid gently")

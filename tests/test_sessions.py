@@ -646,10 +646,13 @@ ECO = """# EcoCard: Tracking Your Environmental Impact
 """
 
 
-def _eco() -> CompiledDomain:
+def _eco_own() -> CompiledDomain:
+    """The same steps worked on the reader's own phone (round 58: the bank's page is the customer's own
+    work in its app, rejected): a procedure domain whose records have only a status."""
     from gem_env.documents import Document, Verdict
     from gem_env.stages.extract.offline import OfflineExtractor, check_domain
-    domain = OfflineExtractor().extract(Document(id="eco", title="EcoCard: Tracking Your Environmental Impact", text=ECO),
+    text = ECO.replace("in your account dashboard", "on your phone")
+    domain = OfflineExtractor().extract(Document(id="eco", title="EcoCard: Tracking Your Environmental Impact", text=text),
                                         Verdict(id="eco", relevant=True, score=1.0, reason="test"))
     return check_domain(domain)
 
@@ -658,7 +661,7 @@ def test_a_session_never_asks_the_same_question_twice() -> None:
     """A procedure domain whose records have only a status: its sessions asked "what's the status of
     my summary?" after the change and then again as a lookup of their own. Its status is what the
     steps leave, which nobody asks (`lookups._kept_by_the_procedure`): no lookup at all now."""
-    tasks = [t for seed in range(3) for t in make_tasks(_eco(), per_domain=6, seed=seed)[0]]
+    tasks = [t for seed in range(3) for t in make_tasks(_eco_own(), per_domain=6, seed=seed)[0]]
     assert tasks and not [r for t in tasks for r in t.scenario.requests if r.kind == "lookup"]
     for t in [t for t in tasks if len(t.scenario.requests) > 1]:
         asked = [(r.kind, r.intent, sorted(r.knows.items()), r.asks) for r in t.scenario.requests]
@@ -670,12 +673,13 @@ def test_a_session_never_asks_the_same_question_twice() -> None:
 def test_a_request_of_several_writes_is_said_by_its_last() -> None:
     """Selecting the period, then downloading the summary, is a download: offered, confirmed and
     reported as one ("I've selected the desired period." after "I'm ready to download ..." before)."""
-    compiled = _eco()
-    assert [s.tool for s in compiled.domain.workflows[0].steps][-2:] == ["select_desired_period", "download_share_summary"]
-    task = next(t for t in make_tasks(compiled, per_domain=6)[0] if t.scenario.requests[0].kind == "complete")
-    traj = asyncio.run(run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario)))
-    said = " ".join(m["content"] or "" for m in traj.messages if m["role"] == "assistant")
-    assert traj.verification.passed and "download" in said and "selected" not in said and "select the" not in said, said
+    # (round 58: the bank's page is the customer's own work in its app, rejected with the reason; the
+    # agent no longer "downloads the share summary")
+    from gem_env.documents import Document, Rejection, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor
+    got = OfflineExtractor().extract(Document(id="eco", title="EcoCard: Tracking Your Environmental Impact", text=ECO),
+                                     Verdict(id="eco", relevant=True, score=1.0, reason="test"))
+    assert isinstance(got, Rejection) and "customer's own work in the app" in got.reason, got
 
 
 def test_the_ids_a_user_knows_for_one_request_belong_together() -> None:

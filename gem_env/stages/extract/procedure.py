@@ -25,7 +25,7 @@ from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_V
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
 from .steps import PRESSES, StepInfo, is_note, leaves_a_state, pressed_action, promote_action
-from .procedure_service import SERVICE_RECORDS, agent_steps, is_service_procedure
+from .procedure_service import SERVICE_RECORDS, agent_steps, company_form, is_service_procedure, only_choosing
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require, _title_object
 from .procedure_given import Given, given_values, never_asked
@@ -193,6 +193,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
+        if not self.service and self._customers_own() and company_form(self.text, self.noun, acts) \
+                and any(i.kind == "write" for i in acts):
+            return Rejection(id=self.doc.id, stage="extract", reason=(
+                f"a company's how-to on the customer's {self.head} whose steps are the customer's own work in its "
+                "app or site (what they choose, enter, submit or export): nothing for the service's agent to do, "
+                "and no company keeps a checklist of them"))
         self.notes = [] if self.service or not acts else [i for i in self.infos if i not in acts]
         if self.notes:  # a step to understand, know or enjoy is no act: the guide says it, no call does it
             self.guide = [self._guide_line(i) for i in self.infos]
@@ -200,11 +206,13 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             promote_action(self.infos)
         if self.service:
             kept = agent_steps(self.infos)
+            choosing = only_choosing(kept, bare_title(self.doc.title))
             promote_action(kept)
-            if not kept or any(i.kind == "write" for i in self.infos) and all(i.kind != "write" for i in kept):
+            if not kept or choosing or any(i.kind == "write" for i in self.infos) and all(i.kind != "write" for i in kept):
                 return Rejection(id=self.doc.id, stage="extract", reason=(
                     "a service's how-to whose every act is the customer's own work in the app (the way in, "
-                    "what they look at, their own confirmation): nothing for the service's agent to do"))
+                    "what they look at, pick, download or follow, their own confirmation): nothing for the "
+                    "service's agent to do"))
             self.infos = kept
         conditions = self._text_conditions()
         self._plan_writes()

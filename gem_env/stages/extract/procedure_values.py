@@ -161,17 +161,83 @@ def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo], main: 
 
 
 def _topic(title: str, noun: str = "") -> str:
-    """A title naming a topic, not a task, said as one ("socket activation" -> "the socket
-    activation"): a customer asks for help with it, never "I'd like to socket activation". Not the
-    record's own noun ("steam" of a record called steam): "It's about the steam" names no request."""
+    """A title naming a topic, not a task, said as what a person wants done with it where its words
+    say it (`_wanted`: "the configuration of exim4" -> "configure exim4", "the internal editor in
+    MC" -> "set up the internal editor in MC"), else as a topic ("the east Asian character widths"):
+    a customer asks for help with it, never "I'd like to socket activation". Not the record's own
+    noun ("steam" of a record called steam): "It's about the steam" names no request."""
     first, _, rest = title.partition(" ")
     base = _gerund_base(first) if _DOING_GOES_ON.match(rest) and first[:1].islower() else None
     if base:  # a doing is the request it names: "porting a package" -> "port a package" (was "I'll porting a
         return f"{base} {rest}"  # package"); not a word before a noun ("spending alerts", "billing address")
     if not first[:1].islower() or first in _FUNCTION_WORDS or first.endswith("ing") or tf.leading_verb(title) \
             or title.replace("_", " ") in (noun.replace("_", " "), f"{noun.replace('_', ' ')}s"):
-        return title
-    return f"the {title}"
+        topic = title
+    else:
+        topic = f"the {title}"
+    if title.replace("_", " ") in (noun.replace("_", " "), f"{noun.replace('_', ' ')}s") or tf.leading_verb(title):
+        return topic
+    return _wanted(topic) or topic
+
+
+#: a doing named by its noun, and the verb a person asks it with ("the configuration of exim4")
+_NOMINAL_VERB = {"configuration": "configure", "reconfiguration": "reconfigure", "installation": "install",
+                 "activation": "activate", "creation": "create", "deletion": "delete", "removal": "remove",
+                 "migration": "migrate", "verification": "verify", "conversion": "convert", "recovery": "recover",
+                 "customization": "customize", "customisation": "customise"}
+#: a thing a manual's section sets up, by its head noun ("the internal editor in MC", "the remote login")
+_SET_UP = frozenset({"editor", "filesystem", "connection", "login", "network", "activation", "upgrades", "installation",
+                     "time", "certificates", "certificate", "server", "flow", "workflow", "virtualization",
+                     "environment", "directory", "services", "management", "shares", "proxy", "firewall", "vpn"})
+#: things a section says how to use ("the frontends", "the aptitude, apt-get, and apt commands")
+_USE = frozenset({"frontends", "commands", "tools"})
+#: an event a person asks to carry out ("the system wide upgrade", "the emergency downgrading")
+_DO = {"upgrade": "upgrade", "downgrade": "downgrade", "downgrading": "downgrade", "rescue": "rescue"}
+#: the prepositions after a topic's head noun ("the internal editor| in MC", "the web server| (HTTP)")
+_HEAD_ENDS = frozenset("of in on for with from to by at via into about using over under".split())
+#: a doing whose "-ing" form names a kind of thing before a noun, no request ("spending alerts")
+_MODIFYING = frozenset("spending billing shipping mailing banking building training running opening closing operating "
+                       "reporting booking parking pending recurring processing marketing accounting pricing streaming "
+                       "messaging networking logging tracking matching missing existing remaining incoming outgoing "
+                       "upcoming ongoing cooking dining living working sleeping waiting printing computing programming "
+                       "hosting routing caching learning listening reading writing sharing gaming shopping".split())
+
+
+def _wanted(topic: str) -> str | None:
+    """A manual's section topic as what a person wants done (the request they would make), or None
+    where its words name no doing: a doing's "-ing" ("recovering package selection data" -> "recover
+    package selection data"), a doing's noun with what it is done to ("the reconfiguration of the
+    locale" -> "reconfigure the locale"), a thing one sets up or uses by its head noun ("the internal
+    editor in MC" -> "set up the internal editor in MC", "the frontends" -> "use the frontends"), an
+    event carried out ("the system wide upgrade" -> "do the system wide upgrade"), an introduction's
+    subject ("the introduction to AppArmor" -> "get started with AppArmor")."""
+    words = topic.split()
+    bare = words[1:] if words[0].lower() in ("the", "a", "an") else words
+    if not bare:
+        return None
+    first = bare[0]
+    low = first.lower()
+    if low.endswith("ing") and first.islower() and low not in _MODIFYING:
+        base = _gerund_base(low)
+        if base and len(bare) > 1:
+            return " ".join([base, *bare[1:]])
+        if base and len(bare) == 1:
+            return f"set up {low}"  # "monitoring"
+    if low == "introduction" and len(bare) > 2 and bare[1] == "to":
+        return "get started with " + " ".join(bare[2:])
+    if low in _NOMINAL_VERB and len(bare) > 2 and bare[1] in ("of", "for"):
+        return " ".join([_NOMINAL_VERB[low], *bare[2:]])
+    head = next((w for w in bare if w.lower() in _HEAD_ENDS or w.startswith("(")), None)
+    head_words = bare[:bare.index(head)] if head else bare
+    last = head_words[-1].lower() if head_words else ""
+    if last in _DO:
+        said = topic.replace(head_words[-1], _DO[last], 1) if last != _DO[last] else topic
+        return f"do {said}"
+    if last in _SET_UP:
+        return f"set up {topic}"
+    if last in _USE:
+        return f"use {topic}"
+    return None
 
 
 #: what follows a doing's verb, not a noun it may modify: its object's determiner, a particle, a

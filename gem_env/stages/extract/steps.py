@@ -4,11 +4,12 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ...text import features as tf
 from .lexicon import (VERB_STATUS, _BREAK, _FRONTED, _LABEL_ACTIONS, _LABEL_LEAD, _MODAL, _NO_STATE_VERBS, _OPENABLE,
     _PARTICLES, _SNAKE_ID, _PLACEHOLDERS, _STOP, _SUBJECTS, _TOKEN, _TOOL_VERBS, _TO_SEE, _TO_VERB, _UI_LABEL, _UI_NOUNS,
-    _WRITE_COMMUNICATE, _ident, _regular_participle, is_adverb, name_word)
+    _WRITE_COMMUNICATE, _ident, _regular_participle, is_adverb, name_word, shown_after)
 
 # ---------------------------------------------------------------- analysis of one step
 
@@ -323,7 +324,13 @@ def is_outcome(step: tf.Step) -> bool:
             and not re.search(r"\byou\b", step.text, re.I):
         return True  # "Finally, the semodule -l command lists the modules": told in order, done by no one
     return bool(not step.verb and _OUTCOME.match(step.text) or _REMARK.match(step.text) or _POINTER.search(step.text)
-                or _ONLY_A_PATH.fullmatch(step.text))
+                or _ONLY_A_PATH.fullmatch(step.text) or _GOT.fullmatch(step.text))
+
+
+#: the end a guide cheers, no step: "You got a VS Seeker!", "You've unlocked the Final Story." (a cumulative
+#: list had it inside its last step; alone it was told as a step and marked as `get_versus_seeker`)
+_GOT = re.compile(r"\W*you(?:'ve|\s+have)?\s+(?:now\s+|just\s+|finally\s+)?(?:got|gotten|earned|unlocked|won(?![\'’]t)|"
+                  r"obtained|received|caught|beaten|finished|completed)\b[^.!?]*[.!]+\s*", re.IGNORECASE)
 
 
 #: how a remark opens, never an instruction: a connective, or a sidebar's capitalised label
@@ -347,7 +354,44 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     ("######Catch or trade for a Vulpix.", "Go to the download site [1]############": the marks were
     said as the step)."""
     steps, how = _steps_found(text)
-    return [_unmarked(s) for s in steps], how
+    return [_tried(s, text) for s in _each_new(_unmarked(s) for s in steps)], how
+
+
+def _each_new(steps: Any) -> list[tf.Step]:
+    """Steps that each repeat the steps before them whole ("1. Bend over and hold the frisbee." "2.
+    Bend over and hold the frisbee. Teach running and grabbing." ...: an OpenPI guide's cumulative
+    list) said as what each adds ("Teach running and grabbing"); the guide told every earlier step
+    again inside each step."""
+    out: list[tf.Step] = []
+    before = ""
+    for step in steps:
+        said = step.text
+        if before and said.startswith(before) and len(said) > len(before) + 3 and said[len(before)] in " \t\n":
+            rest = said[len(before):]
+            lead = len(rest) - len(rest.lstrip())
+            step = replace(step, text=rest.strip(), start=step.start + len(before) + lead,
+                           verb=tf.leading_verb(rest.strip()))
+        out.append(step)
+        before = said
+    return out
+
+
+#: a step that only introduces what the text shows after it ("For example, try the following")
+_TRY_SHOWN = re.compile(r"\W*(?:(?:for\s+example|for\s+instance|e\.g\.),?\s+)?(?:try|do|run|type|execute|enter)\s+"
+                        r"the\s+following(?:\s+commands?)?\W*", re.I)
+
+
+def _tried(step: tf.Step, text: str) -> tf.Step:
+    """"For example, try the following" before the commands the text shows is the act of running them
+    ('Run "script".'), not a note: taken for one, the guide told only the steps after it ("Press
+    Ctrl-D to exit script") and never to start `script`. Without commands shown it stays a pointer."""
+    if not _TRY_SHOWN.fullmatch(step.text):
+        return step
+    shown = shown_after(text, step.end)
+    if not shown:
+        return step
+    said = ", then ".join(f"`{c}`" if '"' in c else f'"{c}"' for c in shown)
+    return replace(step, text=f"Run {said}.", verb="run")
 
 
 #: a heading's marks, not code's ("#include <stdio.h>", "#set var ...": one mark, no space)
@@ -500,6 +544,11 @@ def _recipient(tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return tokens
 
 
+#: a preposition of place or degree that ends the object ("Adjust your alert threshold above or below
+#: $100": the threshold, never `adjust_threshold_above`)
+_BEYOND = frozenset({"above", "below", "beyond", "beneath", "across", "through", "toward", "towards"})
+
+
 def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
     """Lemmas of the noun phrase after the verb: "the customer's desired account_class selection"
     -> [customer, desired, account_class, selection]; "status of your order" -> [order, status]."""
@@ -519,7 +568,7 @@ def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
         if low in ("http", "https", "www"):  # "Go to https://...": a website (its address is a value)
             words.append("website")
             break
-        if low in _SUBJECTS or low in _CLAUSE or (low in _BREAK and (words or before_of or placeholder)):
+        if low in _SUBJECTS or low in _CLAUSE or (low in _BREAK | _BEYOND and (words or before_of or placeholder)):
             break  # "the computer you want to bypass", "Wait until you hear": a clause, no object
         if low in _PLACEHOLDERS:
             placeholder = True
