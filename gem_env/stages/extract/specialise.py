@@ -298,15 +298,16 @@ def _read_eligibility(arch: Archetype, sp: Specialisation, at: Found, subject: s
         parts = f["name"].split("_")
         if any(p in verbs for p in parts if len(p) > 3):
             verbs.add(parts[0])
+    text = " ".join(s.split())  # the sentence as the refusal says it, not as the page wraps it
     fields = {f["name"]: f for f in arch.main_fields}
     start = next((n for n in _STARTED if fields.get(n, {}).get("type") == "date"), None)
     if held and start and sp.min_age is None:
         n = int(held.group(1)) if held.group(1).isdigit() else _COUNTS[held.group(1).lower()]
         sp.min_age = Found((start, n * {"day": 1, "week": 7, "month": 30, "year": 365}[held.group(2).lower()], verbs),
-                           at.start, at.end, at.text)
+                           at.start, at.end, text)
     owed = next((n for n, f in fields.items() if f.get("type") == "number" and _OWED.search(n)), None)
     if unpaid and owed and sp.paid_up is None:
-        sp.paid_up = Found((owed, verbs), at.start, at.end, at.text)
+        sp.paid_up = Found((owed, verbs), at.start, at.end, text)
 
 
 #: "No pending transactions for this account": a record of the child's in that status holds the action back
