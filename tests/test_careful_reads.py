@@ -207,3 +207,17 @@ def test_miss_param_never_leaves_out_one_part_of_an_address() -> None:
     assert [_joined(k, goal) for k in ("order_id", "new_shipping_address", "new_shipping_city", "new_shipping_zip")] \
         == [False, True, True, True]
     assert not _joined("new_limit", "change the spending limit of my card {card_id} to {new_limit}")
+
+
+def test_a_purchase_says_what_the_entry_read_for_it_costs_before_the_yes(run: Path) -> None:
+    """A flight booked: the confirmation says the flight's price as its read showed it ("This is for
+    flight FLG-1. Its price is $389.47."), before the customer's yes."""
+    seen = 0
+    for args, replies, said in _confirmations(run, re.compile(r"create_booking")):
+        flight = [r for r in replies if isinstance(r, dict) and r.get("flight_id") == args.get("flight_id") and "price" in r]
+        flight += [x for r in replies if isinstance(r, list) for x in r
+                   if isinstance(x, dict) and x.get("flight_id") == args.get("flight_id") and "price" in x]
+        if flight:
+            assert f"${flight[-1]['price']:,.2f}" in said, said
+            seen += 1
+    assert seen >= 2
