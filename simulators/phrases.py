@@ -167,7 +167,7 @@ ASK_EFFECT = ["Before you do, what exactly will that change?", "What will that d
               "Just so I understand, what happens when you do that?", "Sorry, what will change exactly if you do that?"]
 # before the goodbye, a user asks again for the number of something made for them ("{x}": "dispute")
 ASK_REPEAT = ["Sorry, could you repeat my {x} number before I go?", "Before I go, what was the {x} number again?",
-              "Sorry, I missed it: what was my {x} number?", "Could you give me that {x} number once more?"]
+              "I didn't write it down: what was my {x} number again?", "Could you give me that {x} number once more?"]
 # yes to the assistant's offer to go on with it; "that's the other thing" only of a request named before
 MOVE_ON = ["Yes, please.", "Yes, let's do that.", "Sure, let's do it.", "Yes please, that's the other thing.",
            "Yes, thanks.", "Yes, that would be great."]
@@ -287,6 +287,9 @@ THAT_ONE = ["Yes, that's the one.", "Yep, that one.", "Yes, that's right.", "Yes
 # the answer to "which of these?" by what the assistant listed that only the user's record has
 BY_DETAIL = ["The one {detail}.", "It's the one {detail}.", "I mean the one {detail}.", "The one {detail}, please."]
 BY_KIND = ["The {kind} one.", "It's the {kind} one.", "I mean the {kind} one."]
+BY_KIND_AND = ["The {kind} one {detail}.", "It's the {kind} one {detail}.", "I mean the {kind} one {detail}."]
+# a record picked by its place in a short list, when nothing listed with it tells it apart
+BY_PLACE = ["The {place} one.", "It's the {place} one.", "I mean the {place} one.", "The {place} one, please."]
 ANOTHER_ONE = ["No, a different one.", "No, it's another {noun}.", "No, not that one.", "Actually, no, a different {noun}."]
 DONT_KNOW = ["Sorry, I don't know that.", "I'm not sure, sorry.", "I don't know, I'm afraid."]
 _BYE_START = ["Thanks,", "Thank you,", "Great, thanks,", "Perfect, thank you,", "Brilliant, cheers,", "Lovely, thanks,",

@@ -7,8 +7,8 @@ import re
 import zlib
 from typing import Any, Collection
 
-from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id,
-                                     described_part, field_of, listed_by_detail, moved, reference, role)
+from gem_env.tools.referring import (LISTED, ORDINALS, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN,
+                                     asking_for_id, described_part, field_of, listed_by_detail, moved, reference, role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
                                    smooth, state_of, text_names, undangled, unquoted)
@@ -272,9 +272,7 @@ class ScriptedUser:
                                       declined=not current.confirm, offered=offered, clears=nxt.clears,
                                       retry=nxt.retry)
             made, at = self._made(spoken)
-            # once, before the goodbye, and only of a number said before another request: never right
-            # after hearing it
-            if made and self._asks_again and any(self.settles(t) for t in spoken[at:-1]) \
+            if made and self._asks_again and self._may_ask_again(made, spoken, at) \
                     and not any(P.asks_repeat(text) for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_REPEAT).format(x=made)
             goodbyes = self._goodbyes(said, current)
@@ -354,6 +352,21 @@ class ScriptedUser:
             if m:
                 return next(g for g in m.groups() if g).lower(), at
         return "", -1
+
+    def _may_ask_again(self, made: str, spoken: list[str], at: int) -> bool:
+        """Whether, before the goodbye, the number of what was made for them (`made`, told in
+        `spoken[at]`) is one a person would ask for again: told at least two requests ago (a number
+        just heard, or heard before one other short request, is still on the screen), and the
+        assistant's last message is a plain close, not an offer to hand a refusal to a person (which
+        wants an answer) nor a list of other records' numbers of that kind (whose ids it would be
+        lost among). Never a card's: the customer knows their card by its number, not the
+        service's key for it ("what was my card number?" asks for the 16 digits)."""
+        last = spoken[-1]
+        if made == "card" or _HANDOFF_OFFER.search(last) or sum(self.settles(t) for t in spoken[at + 1:]) < 2:
+            return False
+        told = _MADE.search(spoken[at])
+        kind = RECORD_ID.findall(told[0])[0].split("-")[0] if told else ""
+        return not any(i.startswith(f"{kind}-") for i in RECORD_ID.findall(last))
 
     def _asked_what(self, said: str) -> bool:
         """Whether the assistant asks what the user wants ("What would you like to do with your
@@ -437,7 +450,8 @@ class ScriptedUser:
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
             mine = request.knows.get(param)
             shape = re.match(r"[A-Za-z]+-", mine) if isinstance(mine, str) and param.endswith("_id") else None
-            if shape and mine not in heard and re.search(rf"\b{shape.group(0)}\d", heard):
+            # (not of a record that is not theirs: "the flight", never "my other the flight")
+            if shape and mine not in heard and re.search(rf"\b{shape.group(0)}\d", heard) and not noun.startswith("the "):
                 noun = f"other {noun}"
             body = self._question(request, noun, rng)
         else:
@@ -714,9 +728,20 @@ class ScriptedUser:
             if said_as is not None and not part.startswith(tuple(changing)) and not _cut_name(parts, at) \
                     and not (asking and said_as[0] in (0, 3)):
                 tiers[said_as[0]].append(said_as[1])
-        for tier, parts in enumerate(tiers):
-            answers = [rng.choice(P.BY_DETAIL if tier == 1 else P.BY_KIND).format(kind=p, detail=p) for p in parts]
-            fits = [a for a in answers if listed_by_detail(said, a) == mine]
+        said_as = [[rng.choice(P.BY_DETAIL if tier == 1 else P.BY_KIND).format(kind=_titled(p), detail=p) for p in ps]
+                   for tier, ps in enumerate(tiers)]
+        # a status is the service's word: said as what they see ("The one that shows as frozen.")
+        said_as[3] = [rng.choice(P.BY_DETAIL).format(detail=rng.choice(P.SHOWN_AS).format(noun="", v=p).strip())
+                      for p in tiers[3]]
+        # a date by its month, or with its year or day where the month is not enough, alone or after
+        # the record's kind ("The savings one opened in September."); an amount; its place in the list
+        when = [[rng.choice(P.BY_DETAIL).format(detail=d) for d in ds]
+                + [rng.choice(P.BY_KIND_AND).format(kind=k, detail=d) for d in ds for k in tiers[0]]
+                for ds in ([] if asking else _dated(options[mine]))]
+        money = [] if asking else [rng.choice(P.BY_DETAIL).format(detail=d) for d in _amounts(options[mine])]
+        place = [rng.choice(P.BY_PLACE).format(place=p) for p in _places(list(options), mine)]
+        for answers in (*said_as[:3], *when, money, said_as[3], place):
+            fits = [a for a in answers if listed_by_detail(said, self._hand.write(a)) == mine]
             if fits:
                 return rng.choice(fits)
         return None
@@ -788,6 +813,7 @@ _NOUN_NUMBER = re.compile(r"\b([a-z]+(?: [a-z]+)?) (?:number|reference)\b")
 _STATUS = re.compile(r"(?:[a-z]+ )?(?:[a-z]+(?:ed|en)|active|inactive|open|pending|overdue|due)|paid off")
 _KIND = re.compile(r"[a-z]+(?: [a-z]+)?")
 _POINTING = re.compile(r"(?:ending in \d+|with the number [\d-]+|(?:going to|at) \d+ [A-Z].*|"
+                       r"on the [a-z]+ (?:tier|plan|level|package)|"
                        r"(?:at|to|in|from|about|for|on|with) (?:the )?[A-Z\"][^\d]*)")
 _NAME = re.compile(r"[A-Z][^\d]*")
 _HANDLE = re.compile(r"(?:phone )?number [\d-]+|(?:username|email) \S+")  # "with the username kperkins"
@@ -806,6 +832,46 @@ def _detail_tier(part: str) -> tuple[int, str] | None:
         if pattern.fullmatch(part):
             return tier, part
     return None
+
+
+_LISTED_DATE = re.compile(r"(?:^|, )(?:(?P<verb>[a-z][a-z ]*? )?on )?(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})\b")
+_LISTED_AMOUNT = re.compile(r"(?:^|, )(?P<what>balance|amount|total) (?P<v>\$[\d,]+(?:\.\d\d)?)(?=,|$)")
+
+
+def _dated(details: str) -> list[list[str]]:
+    """How a person says a date listed with their record, in turn from the plainest: by its month
+    ("opened in December", "from March" of a bare date), its month and year, its month and day ("on
+    January 5"); never the whole date read back. The assistant reads each against the list
+    (`referring.listed_by_claims`)."""
+    out: list[list[str]] = [[], [], []]
+    for m in _LISTED_DATE.finditer(details):
+        verb = (m["verb"] or "").strip()
+        month = f"{verb} in {m['month']}" if verb else f"from {m['month']}"
+        for level, said in enumerate((month, f"{month} {m['year']}", f"{verb} on {m['month']} {int(m['day'])}")):
+            out[level].append(said.strip())
+    return [level for level in out if level]
+
+
+def _amounts(details: str) -> list[str]:
+    """An amount listed with their record, as a person points with it: "with $16,335.47 in it" of
+    a balance, "for $113.60" of a payment's amount or an order's total."""
+    return [f"with {m['v']} in it" if m["what"] == "balance" else f"for {m['v']}"
+            for m in _LISTED_AMOUNT.finditer(details)]
+
+
+def _places(listed: list[str], mine: str) -> list[str]:
+    """Their record's place in a short list, as a person points at it ("the second one", "the last
+    one"), when nothing listed with it tells it apart."""
+    if not 2 <= len(listed) <= len(ORDINALS):
+        return []
+    at = listed.index(mine)
+    return ["last" if at == len(listed) - 1 and at > 1 else ORDINALS[at]]
+
+
+def _titled(detail: str) -> str:
+    """A name that starts with its own article said after "the": "the Glass Orchard one", never
+    "the The Glass Orchard one"."""
+    return detail[4:] if detail.startswith("The ") else detail
 
 
 def _cut_name(parts: list[str], at: int) -> bool:

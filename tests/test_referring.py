@@ -523,8 +523,10 @@ def test_a_customer_who_reads_an_id_out_of_a_list_picks_it_not_fills_it_in() -> 
     """An id read out of the assistant's list is picked as people do ("RSR-1, please.", "That's
     RSR-1."), never "My reservation id is RSR-1." or "The reservation id is RSR-1." (61 answers
     to which-lists in the dialogue bench's runs)."""
-    listing = ("You have 2 reservations: RSR-1 (Seattle to New York, confirmed) and RSR-2 (Seattle to New York, "
-               "confirmed). Which reservation is it?")
+    # (five alike: in a list of up to four, "The first one." tells it apart)
+    listing = ("You have 5 reservations: RSR-1 (Seattle to New York, confirmed), RSR-2 (Seattle to New York, "
+               "confirmed), RSR-3 (Seattle to New York, confirmed), RSR-4 (Seattle to New York, confirmed) and "
+               "RSR-5 (Seattle to New York, confirmed). Which reservation is it?")
     answers = _answers_to(listing, {"reservation_id": "RSR-1"})
     assert all("RSR-1" in a and " id is " not in a for a in answers), answers
     assert len(set(answers)) >= 4, answers
@@ -541,7 +543,7 @@ def test_a_customer_does_not_point_by_half_a_name_or_by_what_the_change_replaces
                "Sons, posted). Which transaction ID should I use?")
     answers = _answers_to(listing, {"transaction_id": "TRN-1"})
     assert not any("Lewis" in a for a in answers), answers
-    assert any("pending one" in a for a in answers)
+    assert any(re.search(r"(?:shows|showing|listed) as pending", a) for a in answers), answers
     listing = ("I can see 2 orders: ORD-1 (going to 5655 Paul Springs, in East Kim) and ORD-2 (going to 1 Oak "
                "St, in Leeds). Which order ID do you mean?")
     answers = _answers_to(listing, {"order_id": "ORD-1", "new_shipping_address": "8082 Carter Gateway"})

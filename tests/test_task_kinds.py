@@ -224,3 +224,12 @@ async def test_an_llm_agent_is_held_to_the_same_contract(orders: CompiledDomain,
         sent = srv.requests[0]["messages"][0]["content"]
     assert sent == policy_prompt(orders.domain)
     assert "refused_with_reason" in traj.verification.failed
+
+
+def test_a_decline_goes_on_with_the_customers_other_requests(order_tasks: list[Task]) -> None:
+    """A decline alone is a three-turn chat that teaches only "no" (13 of 702 in round 58's review):
+    where sessions are made, the customer who says no goes on with another request of theirs."""
+    declines = [t for t in order_tasks if t.category == "decline"]
+    assert declines and all(len(t.scenario.requests) >= 2 for t in declines), \
+        [[r.goal for r in t.scenario.requests] for t in declines]
+    assert all(t.scenario.requests[0].kind == "decline" for t in declines)
