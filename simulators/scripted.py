@@ -297,7 +297,10 @@ class ScriptedUser:
         which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
         asked = [] if P.guided(said) else self.asked_keys(said) or (self._which_one(said, current) if which else [])
         if asked:
-            pointed = self._by_detail(said, asked, current, rng) if which else None
+            # a list the question shows, or, for a follow-up that shows none ("ACC-1, then. And the
+            # account it's going to: which one is that?"), the one of the message before it
+            listing = spoken[-2] if len(spoken) > 1 and not LISTED.search(said) else said
+            pointed = self._by_detail(listing, asked, current, rng) if which else None
             return pointed or self._facts(asked, current, rng, which=which,
                                           listed=frozenset(dict(LISTED.findall(said))) if which else frozenset())
         if asks_confirmation(said):
@@ -708,8 +711,11 @@ class ScriptedUser:
         only the user's record has ("CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in
         7152)": "The one ending in 9237.", "The debit one."; "RSR-1 (Seattle to New York), ...":
         "The Seattle to New York one."), as a customer who does not read ids out answers; None
-        when no detail tells it apart (the id is said then). Only a detail the assistant reads back to this record
-        (`referring.listed_by_detail`, the rule it answers by) is said."""
+        when nothing tells it apart (the id is said then). Where no single detail does, what does
+        together: the month of a date ("The savings one opened in September."), an amount ("The one
+        with $1,200 in it."), its place in a short list ("The second one."). Only what the assistant
+        reads back to this record (`referring.listed_by_detail`, the rule it answers by) is said,
+        against the list `said` shows (the question's, or the one before a follow-up that shows none)."""
         mine = self._value(asked[0], current) if len(asked) == 1 and asked[0].endswith("_id") else None
         options = dict(LISTED.findall(said))
         if not isinstance(mine, str) or mine not in options or len(options) < 2:
@@ -720,13 +726,19 @@ class ScriptedUser:
             | {f"{humanize(k[4:])} " for k in current.knows if k.startswith("new_")}
         tiers: list[list[str]] = [[], [], [], []]
         # nor, asking about the record, by a word the list shows that may be the answer ("the
-        # status of my account?" ... "The closed one.")
+        # status of my account?" ... "The closed one."; "when was it opened?" ... "The one opened in May.")
         asking = bool(current.asks) or (current.intent or current.goal).split(" ")[0] in _FINDING
+        asked = " ".join(current.asks)
+
+        def may_answer(kind: str) -> bool:
+            return asking and (not current.asks or bool(_ANSWERS[kind].search(asked)))
         parts = [p.strip() for p in options[mine].split(", ")]
         for at, part in enumerate(parts):
+            if _cut_name(parts, at) and not (at and _cut_name(parts[at - 1:at + 1], 1)):  # a name's first piece:
+                part = _whole_name(parts, at)  # said whole ("the one at Sanchez, Flores and Johnson")
             said_as = _detail_tier(part)
-            if said_as is not None and not part.startswith(tuple(changing)) and not _cut_name(parts, at) \
-                    and not (asking and said_as[0] in (0, 3)):
+            if said_as is not None and not part.startswith(tuple(changing)) and (part != parts[at] or not _cut_name(parts, at)) \
+                    and not (said_as[0] == 0 and may_answer("kind") or said_as[0] == 3 and may_answer("status")):
                 tiers[said_as[0]].append(said_as[1])
         said_as = [[rng.choice(P.BY_DETAIL if tier == 1 else P.BY_KIND).format(kind=_titled(p), detail=p) for p in ps]
                    for tier, ps in enumerate(tiers)]
@@ -737,8 +749,9 @@ class ScriptedUser:
         # the record's kind ("The savings one opened in September."); an amount; its place in the list
         when = [[rng.choice(P.BY_DETAIL).format(detail=d) for d in ds]
                 + [rng.choice(P.BY_KIND_AND).format(kind=k, detail=d) for d in ds for k in tiers[0]]
-                for ds in ([] if asking else _dated(options[mine]))]
-        money = [] if asking else [rng.choice(P.BY_DETAIL).format(detail=d) for d in _amounts(options[mine])]
+                for ds in ([] if may_answer("date") else _dated(options[mine]))]
+        money = [] if may_answer("amount") else [rng.choice(P.BY_DETAIL).format(detail=d)
+                                                 for d in _amounts(options[mine])]
         place = [rng.choice(P.BY_PLACE).format(place=p) for p in _places(list(options), mine)]
         for answers in (*said_as[:3], *when, money, said_as[3], place):
             fits = [a for a in answers if listed_by_detail(said, self._hand.write(a)) == mine]
@@ -794,6 +807,12 @@ class ScriptedUser:
             parts.append(" ".join(P.fact_said("My {name} is {v}.", k, v, humanize(k)) for k, v in known))
         parts += [rng.choice(P.NOT_TO_HAND if "email" in k else P.DONT_KNOW_FACT).format(name=humanize(k))
                   for k in unknown]
+        # the account a move is from, not among those the assistant listed (the one a refusal is
+        # about): "It's not one of those. From ACC-1.", never a bare "From ACC-1." as if picked
+        theirs = str(known[0][1]) if len(known) == 1 and moved(known[0][0]) and not unknown else ""
+        if len(listed) > 1 and theirs and theirs not in listed \
+                and any(i.split("-")[0] == theirs.split("-")[0] for i in listed):
+            parts.insert(0, rng.choice(P.NOT_LISTED))
         return " ".join(parts)
 
 
@@ -834,6 +853,13 @@ def _detail_tier(part: str) -> tuple[int, str] | None:
     return None
 
 
+_ANSWERS = {"kind": re.compile(r"type|kind|categor|tier|plan|class|level|cabin|method"),
+            "status": re.compile(r"status|state"),
+            "date": re.compile(r"(?:^|_)(?:on|at|date|time|when|day)(?:_|$| )|opened|created|issued|started|posted|"
+                               r"sent|due|booked|filed|placed"),
+            "amount": re.compile(r"balance|amount|total|price|fee|limit|cost|sum")}
+"""What a question about the record (its `asks`) may be answered by among the details a list
+shows: a customer asking when their account was opened does not point at it by its date."""
 _LISTED_DATE = re.compile(r"(?:^|, )(?:(?P<verb>[a-z][a-z ]*? )?on )?(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})\b")
 _LISTED_AMOUNT = re.compile(r"(?:^|, )(?P<what>balance|amount|total) (?P<v>\$[\d,]+(?:\.\d\d)?)(?=,|$)")
 
@@ -872,6 +898,15 @@ def _titled(detail: str) -> str:
     """A name that starts with its own article said after "the": "the Glass Orchard one", never
     "the The Glass Orchard one"."""
     return detail[4:] if detail.startswith("The ") else detail
+
+
+def _whole_name(parts: list[str], at: int) -> str:
+    """The name a listing's commas split, from its first piece `at` ("at Sanchez", "Flores and
+    Johnson": "at Sanchez, Flores and Johnson")."""
+    end = at + 1
+    while end < len(parts) and parts[end][:1].isupper():
+        end += 1
+    return ", ".join(parts[at:end])
 
 
 def _cut_name(parts: list[str], at: int) -> bool:

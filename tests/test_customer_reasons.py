@@ -129,8 +129,8 @@ def test_the_key_is_read_out_when_nothing_listed_tells_the_record_apart() -> Non
     listing = "You have 2 cards: CRD-1 (credit, ending in 1111) and CRD-2 (credit, ending in 1111). Which card is it?"
     answers = _answers_to(listing, {"card_id": "CRD-2"})
     assert all("second one" in a and listed_by_detail(listing, a) == "CRD-2" for a in answers), answers
-    listing = ("You have 5 cards: " + ", ".join(f"CRD-{i} (credit, ending in 1111)" for i in range(1, 5))
-               + " and CRD-5 (credit, ending in 1111). Which card is it?")
+    listing = ("You have 6 cards: " + ", ".join(f"CRD-{i} (credit, ending in 1111)" for i in range(1, 6))
+               + " and CRD-6 (credit, ending in 1111). Which card is it?")
     answers = _answers_to(listing, {"card_id": "CRD-2"})
     assert all("CRD-2" in a for a in answers), answers
 
@@ -192,3 +192,33 @@ def test_a_record_told_apart_by_its_status_is_named_by_what_the_customer_sees() 
     on = {ScriptedUser._volunteered("card_status", "closed", "create a dispute for my transaction", random.Random(seed),
                                     ["card_status"], records=["card", "transaction"]) for seed in range(40)}
     assert all("closed" in s and not re.search(r"\bclosed card\b", s) for s in on), on
+
+
+def test_a_pick_says_the_date_amount_or_place_where_no_single_detail_tells_the_record_apart() -> None:
+    """"Which account?" of accounts told apart only by when they were opened, their balance or
+    their place in the list: the customer says "The savings one opened in September.", "The one
+    with $1,200 in it." or "The second one.", never the key the assistant just listed (77 of 702 in
+    round 58's review), and the assistant reads each back to the record meant."""
+    by_date = ("Of your 4 accounts, 3 can be closed: ACC-37010 (checking, opened on December 23, 2024), ACC-61656 "
+               "(savings, opened on September 22, 2024) and ACC-70181 (savings, opened on March 2, 2024). Which "
+               "account should I close?")
+    answers = _answers_to(by_date, {"account_id": "ACC-61656"})
+    assert all("ACC-" not in a and listed_by_detail(by_date, a) == "ACC-61656" for a in answers), answers
+    assert all(re.search(r"\bopened in September\b", a) for a in answers), answers
+    by_money = ("You have 3 accounts, and 2 of them could be used here: ACC-1 (opened on June 2, 2024, balance "
+                "$6,636.86) and ACC-2 (opened on June 26, 2024, balance $1,200). Which account should I use?")
+    answers = _answers_to(by_money, {"account_id": "ACC-2"})
+    assert all("ACC-" not in a and listed_by_detail(by_money, a) == "ACC-2" for a in answers), answers
+    assert any("June 26" in a for a in answers), answers  # the day, where the month fits both
+    alike = "I have 3 accounts here: ACC-1 (checking, open), ACC-2 (checking, open) and ACC-3 (checking, open). Which account is it?"
+    answers = _answers_to(alike, {"account_id": "ACC-3"})
+    assert all("last one" in a and listed_by_detail(alike, a) == "ACC-3" for a in answers), answers
+
+
+def test_a_title_that_starts_with_the_is_said_once_with_its_article() -> None:
+    """"I mean the The Glass Orchard one." read "the" twice: "the Glass Orchard one"."""
+    listing = ("You have 2 loans: LOAN-1 (The Glass Orchard, due on May 3, 2025) and LOAN-2 (Night Trains, due on May "
+               "3, 2025). Which loan do you mean?")
+    answers = _answers_to(listing, {"loan_id": "LOAN-1"}, goal="renew my loan")
+    assert answers and all("the The" not in a and "Glass Orchard one" in a and listed_by_detail(listing, a) == "LOAN-1"
+                           for a in answers), answers

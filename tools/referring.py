@@ -103,7 +103,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 _LISTED_DATE = re.compile(rf"\b({'|'.join(MONTHS)}) (\d{{1,2}}), (\d{{4}})\b")
 _SAID_MONTH = re.compile(rf"\b(?:in|from|on) ({'|'.join(MONTHS)})(?: (\d{{1,2}})(?!\d))?(?:,? (\d{{4}}))?\b")
 _SAID_MONEY = re.compile(r"(?<![\w$])\$?(\d{1,3}(?:,\d{3})+|\d+)(\.\d\d)?(?: dollars\b)?(?!\w|[.,]\d)")
-ORDINALS = ("first", "second", "third", "fourth")
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
 _SAID_ORDINAL = re.compile(rf"\bthe ({'|'.join(ORDINALS)}|last) one\b", re.IGNORECASE)
 
 
