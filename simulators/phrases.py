@@ -197,7 +197,7 @@ ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {n
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
 # an id picked from those the assistant listed ("Which account is it?"): pointed at, not filled in as a form
 # a record asked for from a list that does not show it (the one a refusal is about): said as not one of those
-NOT_LISTED = ["It's not one of those.", "Neither of those, actually."]
+NOT_LISTED = ["It's not one of those.", "{none} of those, actually."]  # none: "Neither" of two, "None" of more
 PICKED = ["It's {v}.", "{v}.", "That would be {v}.", "Okay, it's {v}.", "{v}, please.", "That's {v}."]
 # a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")
 OWN_WORDS = ["{v}.", "Sure. {v}.", "Okay. {v}.", "Of course. {v}.", "Yes. {v}."]

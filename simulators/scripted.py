@@ -812,7 +812,7 @@ class ScriptedUser:
         theirs = str(known[0][1]) if len(known) == 1 and moved(known[0][0]) and not unknown else ""
         if len(listed) > 1 and theirs and theirs not in listed \
                 and any(i.split("-")[0] == theirs.split("-")[0] for i in listed):
-            parts.insert(0, rng.choice(P.NOT_LISTED))
+            parts.insert(0, rng.choice(P.NOT_LISTED).format(none="Neither" if len(listed) == 2 else "None"))
         return " ".join(parts)
 
 

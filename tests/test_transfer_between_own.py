@@ -138,4 +138,11 @@ def test_an_account_not_among_those_listed_is_said_to_be_none_of_them(bank: Comp
         said.add(asyncio.run(user.reply([{"role": "user", "content": "I'd like to " + intent + "."},
                                          {"role": "assistant", "content": asked}])))
     assert all(re.match(r"(?:It's not one of those|Neither of those)", a) and "ACC-19466" in a for a in said), said
+    three = asked.replace("2 of them could be used here: ACC-57368", "3 of them could be used here: ACC-1 (opened on May "
+                          "1, 2024, balance $5), ACC-57368").replace(") and ACC-60579", "), and ACC-60579")
+    said = {asyncio.run(ScriptedUser(Scenario(goal=intent, requests=[Request(kind="refuse", goal=intent, intent=intent,
+                                                                              knows=knows)], knows=knows), seed=seed)
+                        .reply([{"role": "user", "content": "I'd like to " + intent + "."},
+                                {"role": "assistant", "content": three}])) for seed in range(20)}
+    assert not any("Neither" in a for a in said) and any("None of those" in a for a in said), said  # of three
     assert all(agent._facts_in(a, asked).get(source) == "ACC-19466" for a in said), said
