@@ -361,15 +361,17 @@ class ScriptedUser:
         `spoken[at]`) is one a person would ask for again: told at least two requests ago (a number
         just heard, or heard before one other short request, is still on the screen), and the
         assistant's last message is a plain close, not an offer to hand a refusal to a person (which
-        wants an answer) nor a list of other records' numbers of that kind (whose ids it would be
-        lost among). Never a card's: the customer knows their card by its number, not the
+        wants an answer); and no other record of that kind was talked about since ("my dispute
+        number" after asking about another dispute, or a list of numbers of that kind, is no longer
+        the one made). Never a card's: the customer knows their card by its number, not the
         service's key for it ("what was my card number?" asks for the 16 digits)."""
         last = spoken[-1]
         if made == "card" or _HANDOFF_OFFER.search(last) or sum(self.settles(t) for t in spoken[at + 1:]) < 2:
             return False
         told = _MADE.search(spoken[at])
-        kind = RECORD_ID.findall(told[0])[0].split("-")[0] if told else ""
-        return not any(i.startswith(f"{kind}-") for i in RECORD_ID.findall(last))
+        given = RECORD_ID.findall(told[0])[0] if told else ""
+        kind = given.split("-")[0]
+        return not any(i.startswith(f"{kind}-") and i != given for t in spoken[at + 1:] for i in RECORD_ID.findall(t))
 
     def _asked_what(self, said: str) -> bool:
         """Whether the assistant asks what the user wants ("What would you like to do with your

@@ -173,6 +173,13 @@ def test_a_number_is_asked_again_only_once_two_other_requests_came_between() -> 
             else:
                 assert not P.asks_repeat(said), said
     assert one == 0 and again >= 10
+    other = [{"role": "user", "content": "And when was my other dispute filed? It's DSP-7."},
+             {"role": "assistant", "content": "Dispute DSP-7 was filed on May 2, 2024. Anything else?"}]
+    for seed in range(100):  # "my dispute number" after talking about another dispute is no longer the one made
+        user = _session_user([dispute, freeze, limit], seed)
+        said = asyncio.run(user.reply([{"role": "user", "content": "I'd like to dispute a charge."}, made, *froze,
+                                       *other[:1], other[1]]))
+        assert not P.asks_repeat(said), said
     card = {"role": "assistant", "content": "Done. Your card ID is CRD-2. Anything else?"}
     for seed in range(100):  # a card is known by its number, not by the service's key for it
         user = _session_user([dispute, freeze, limit], seed)
