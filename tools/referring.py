@@ -117,10 +117,11 @@ def _money(text: str) -> set[str]:
 def listed_by_claims(listing: str, answer: str) -> str | None:
     """The one record `listing` names (`LISTED`: id, details) that everything the `answer` says of
     it fits, when no single detail tells it apart: its place in the list ("The second one.", "The
-    last one.", of up to four listed whole), the month (and day or year) of a date listed with it ("The one opened in
-    December.", "The savings one from March 2024.", "The one on January 5."), an amount listed with
-    it ("The one with $16,335.47 in it.", in any way a person writes money) and any listed detail
-    said whole ("savings"); None when nothing is said or not exactly one record fits."""
+    last one.", of up to five listed whole), the month (and day or year) of a date listed with it
+    ("The one opened in December.", "The savings one from March 2024.", "The one on January 5."),
+    an amount listed with it ("The one with $16,335.47 in it.", in any way a person writes money)
+    and any listed detail said whole ("savings"); None when nothing is said or not exactly one
+    record fits."""
     options = LISTED.findall(listing)
     if len(options) < 2:
         return None

@@ -223,7 +223,7 @@ class _Context:
     def make(self, kind: str, taken: set[str]) -> Task | None:
         """A task of `kind`: its defining request on one of the drawn rows, in a session with more of
         that customer's requests when they have more to ask (else on its own, but a decline: a no alone
-        is not made where sessions are asked for)."""
+        is not made where sessions are asked for and the domain has more than one workflow)."""
         if kind == "multi_request":
             session = make_session(self, taken)
             self.refused.update([_rule_key(session)] if session is not None and session.refusals else [])
@@ -257,9 +257,12 @@ class _Context:
         if first is None:
             return None
         grown = grow_session(self, kind, first[1], taken)
-        if grown is None and kind == "decline" and {"multi_request", "complete"} <= self.kinds:
-            # a no alone is a three-turn chat that teaches nothing else: a customer who goes on with
-            # other requests after it, or no decline (a complete task takes its place)
+        if grown is None and kind == "decline" and {"multi_request", "complete"} <= self.kinds \
+                and len(self.workflows) > 1:
+            # a no alone is a three-turn chat that teaches nothing else: where the service does more
+            # than one thing, a customer who goes on with other requests after it, or no decline (a
+            # complete task takes its place); a procedure of one write (a how-to) is still taught
+            # declined once, alone
             return self._decline_going_on(first[1], taken)
         made = grown or first[0]
         self.refused.update([_rule_key(made)] if made.refusals else [])
