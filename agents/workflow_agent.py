@@ -23,8 +23,8 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
 from gem_env.tools.model import InsertStep, RequireStep, every_step
-from gem_env.tools.referring import (ANOTHER_RECORD, ONLY_FITTING, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID,
-                                     SPOKEN, asking_for_id, listed_by_detail, moved, part_words)
+from gem_env.tools.referring import (ANOTHER_RECORD, LISTED, ONLY_FITTING, PEOPLE, PROPOSED_PART, PROPOSED_RECORD,
+                                     RECORD_ID, SPOKEN, asking_for_id, listed_by_detail, moved, part_words)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import FREE_TEXT, SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
@@ -246,7 +246,8 @@ class WorkflowAgent:
         verbs = {next(iter(content_words(w.goal.split(" ", 1)[0])), "") for w in compiled.domain.workflows}
         self._records = content_words(" ".join(compiled.noun(t).replace("_", " ") for t in compiled.tables)) - verbs
         self._plan_choices: dict[str, dict[str, list[Any]]] = {}
-        self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
+        self._read: dict[tuple[str, str, str], dict[str, str]] = {}  # (user message, the assistant's before it,
+        # the list it answers from) -> facts
         self._later: dict[str, tuple[str, str] | None] = {}  # first message -> `_later_request`
         self._recognised: dict[str, Plan | None] = {}  # text -> `recognise`
         self._lookups_read: dict[str, Lookup | None] = {}  # text -> `recognise_lookup`
@@ -444,12 +445,12 @@ class WorkflowAgent:
         own: set[str] = set()  # keys the user gave in the open request
         answered: dict[str, str] = {}  # what they said after the request's first message
         opened = False  # the request's first message is read
-        previous = ""
+        previous = earlier = ""
         for i, m in spoken:
             if m["role"] == "assistant":
-                previous = m["content"]
+                earlier, previous = previous, m["content"]
                 continue
-            facts = self._facts_in(m["content"], previous)
+            facts = self._facts_in(m["content"], previous, earlier)
             # who the user is carries over between requests; which record a request is about, and why
             # (a reason given for another request), does not
             known.update({k: v for k, v in facts.items() if i >= start or self._carried(k)})
@@ -503,10 +504,14 @@ class WorkflowAgent:
         self._later[first] = found
         return found
 
-    def _facts_in(self, said: str, previous: str) -> dict[str, str]:
+    def _facts_in(self, said: str, previous: str, earlier: str = "") -> dict[str, str]:
         """The facts a user message gives, read as an answer to the assistant's `previous` message's
-        questions; kept, since every turn reads the whole conversation again (a fresh dict each time)."""
-        got = self._read.get((said, previous))
+        questions; a record picked by a detail is read against the list `previous` shows, or, when it
+        shows none, against the one of the message before it (`earlier`: "ACC-1, then. And the account
+        it's going to: which one is that?" after listing the accounts); kept, since every turn reads
+        the whole conversation again (a fresh dict each time)."""
+        listing = earlier if earlier and not LISTED.search(previous) else previous
+        got = self._read.get((said, previous, listing))
         if got is None:
             # an offer asks for nothing, nor does "What would you like to do: change the cabin, ...?"
             asked = named_keys(_questions(asking_for_id(previous)), self._names) \
@@ -535,7 +540,7 @@ class WorkflowAgent:
                         and (n := self._count_in(k, said))})
             for k in asked:  # "The one ending in 9237." to "CRD-1 (debit, ending in 9237), ...: which card?"
                 if k.endswith("_id") and not re.search(r"\b[A-Z]{2,5}-\d+\b", said) \
-                        and (pointed := listed_by_detail(previous, said)) is not None:
+                        and (pointed := listed_by_detail(listing, said)) is not None:
                     got[k] = pointed
                 elif k.endswith("_id") and MONTH_ASKED.search(previous) and _MONTH.search(str(got.get(k, ""))):
                     del got[k]  # "The one from August.": a month, not the id (`_month_said`)
@@ -551,7 +556,7 @@ class WorkflowAgent:
                     got[key] = part["id"]
             if len(self._read) >= _READ_KEPT:  # one agent may serve many conversations
                 self._read.clear()
-            self._read[(said, previous)] = got
+            self._read[(said, previous, listing)] = got
         return dict(got)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
@@ -1396,7 +1401,7 @@ class WorkflowAgent:
         named: dict[str, set[str]] = {}
         written: dict[str, set[str]] = {}
         replies = {m.get("tool_call_id"): m.get("content") for m in prior if m.get("role") == "tool"}
-        previous = ""
+        previous = earlier = ""
         looked: dict[str, list[dict[str, Any]]] = {}  # read -> its arguments since the user last spoke
         for m in [*prior, {"role": "user"}]:
             if m.get("role") == "user":
@@ -1405,9 +1410,9 @@ class WorkflowAgent:
                         _add_ids(named, calls[0])
                 looked = {}
                 if isinstance(m.get("content"), str):
-                    _add_ids(named, self._facts_in(m["content"], previous))
+                    _add_ids(named, self._facts_in(m["content"], previous, earlier))
             elif m.get("role") == "assistant" and not m.get("tool_calls") and isinstance(m.get("content"), str):
-                previous = m["content"]
+                earlier, previous = previous, m["content"]
             for c in m.get("tool_calls") or () if m.get("role") == "assistant" else ():
                 name = (c.get("function") or {}).get("name")
                 args = _object((c.get("function") or {}).get("arguments"))

@@ -169,7 +169,7 @@ ASK_EFFECT = ["Before you do, what exactly will that change?", "What will that d
               "Just so I understand, what happens when you do that?", "Sorry, what will change exactly if you do that?"]
 # before the goodbye, a user asks again for the number of something made for them ("{x}": "dispute")
 ASK_REPEAT = ["Sorry, could you repeat my {x} number before I go?", "Before I go, what was the {x} number again?",
-              "Sorry, I missed it: what was my {x} number?", "Could you give me that {x} number once more?"]
+              "I didn't write it down: what was my {x} number again?", "Could you give me that {x} number once more?"]
 # yes to the assistant's offer to go on with it; "that's the other thing" only of a request named before
 MOVE_ON = ["Yes, please.", "Yes, let's do that.", "Sure, let's do it.", "Yes please, that's the other thing.",
            "Yes, thanks.", "Yes, that would be great."]
@@ -198,6 +198,8 @@ REASON_OWN_WORDS = ["Because {v}.", "It's because {v}.", "Well, {v}.", "{V}.", "
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
 # an id picked from those the assistant listed ("Which account is it?"): pointed at, not filled in as a form
+# a record asked for from a list that does not show it (the one a refusal is about): said as not one of those
+NOT_LISTED = ["It's not one of those.", "{none} of those, actually."]  # none: "Neither" of two, "None" of more
 PICKED = ["It's {v}.", "{v}.", "That would be {v}.", "Okay, it's {v}.", "{v}, please.", "That's {v}."]
 # a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")
 OWN_WORDS = ["{v}.", "Sure. {v}.", "Okay. {v}.", "Of course. {v}.", "Yes. {v}."]
@@ -289,6 +291,9 @@ THAT_ONE = ["Yes, that's the one.", "Yep, that one.", "Yes, that's right.", "Yes
 # the answer to "which of these?" by what the assistant listed that only the user's record has
 BY_DETAIL = ["The one {detail}.", "It's the one {detail}.", "I mean the one {detail}.", "The one {detail}, please."]
 BY_KIND = ["The {kind} one.", "It's the {kind} one.", "I mean the {kind} one."]
+BY_KIND_AND = ["The {kind} one {detail}.", "It's the {kind} one {detail}.", "I mean the {kind} one {detail}."]
+# a record picked by its place in a short list, when nothing listed with it tells it apart
+BY_PLACE = ["The {place} one.", "It's the {place} one.", "I mean the {place} one.", "The {place} one, please."]
 ANOTHER_ONE = ["No, a different one.", "No, it's another {noun}.", "No, not that one.", "Actually, no, a different {noun}."]
 DONT_KNOW = ["Sorry, I don't know that.", "I'm not sure, sorry.", "I don't know, I'm afraid."]
 _BYE_START = ["Thanks,", "Thank you,", "Great, thanks,", "Perfect, thank you,", "Brilliant, cheers,", "Lovely, thanks,",

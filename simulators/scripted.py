@@ -7,9 +7,9 @@ import re
 import zlib
 from typing import Any, Collection
 
-from gem_env.tools.referring import (LISTED, ONLY_FITTING, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN,
-                                     asking_for_id,
-                                     described_part, field_of, listed_by_detail, moved, reference, role)
+from gem_env.tools.referring import (LISTED, ONLY_FITTING, ORDINALS, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID,
+                                     SPOKEN, asking_for_id, described_part, field_of, listed_by_detail, moved,
+                                     reference, role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
                                    smooth, state_of, text_names, undangled, unquoted)
@@ -274,9 +274,7 @@ class ScriptedUser:
                                       declined=not current.confirm, offered=offered, clears=nxt.clears,
                                       retry=nxt.retry)
             made, at = self._made(spoken)
-            # once, before the goodbye, and only of a number said before another request: never right
-            # after hearing it
-            if made and self._asks_again and any(self.settles(t) for t in spoken[at:-1]) \
+            if made and self._asks_again and self._may_ask_again(made, spoken, at) \
                     and not any(P.asks_repeat(text) for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_REPEAT).format(x=made)
             goodbyes = self._goodbyes(said, current)
@@ -306,7 +304,10 @@ class ScriptedUser:
         which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
         asked = [] if P.guided(said) else self.asked_keys(said) or (self._which_one(said, current) if which else [])
         if asked:
-            pointed = self._by_detail(said, asked, current, rng) if which else None
+            # a list the question shows, or, for a follow-up that shows none ("ACC-1, then. And the
+            # account it's going to: which one is that?"), the one of the message before it
+            listing = spoken[-2] if len(spoken) > 1 and not LISTED.search(said) else said
+            pointed = self._by_detail(listing, asked, current, rng) if which else None
             return pointed or self._facts(asked, current, rng, which=which,
                                           listed=frozenset(dict(LISTED.findall(said))) if which else frozenset())
         if asks_confirmation(said):
@@ -361,6 +362,23 @@ class ScriptedUser:
             if m:
                 return next(g for g in m.groups() if g).lower(), at
         return "", -1
+
+    def _may_ask_again(self, made: str, spoken: list[str], at: int) -> bool:
+        """Whether, before the goodbye, the number of what was made for them (`made`, told in
+        `spoken[at]`) is one a person would ask for again: told at least two requests ago (a number
+        just heard, or heard before one other short request, is still on the screen), and the
+        assistant's last message is a plain close, not an offer to hand a refusal to a person (which
+        wants an answer); and no other record of that kind was talked about since ("my dispute
+        number" after asking about another dispute, or a list of numbers of that kind, is no longer
+        the one made). Never a card's: the customer knows their card by its number, not the
+        service's key for it ("what was my card number?" asks for the 16 digits)."""
+        last = spoken[-1]
+        if made == "card" or _HANDOFF_OFFER.search(last) or sum(self.settles(t) for t in spoken[at + 1:]) < 2:
+            return False
+        told = _MADE.search(spoken[at])
+        given = RECORD_ID.findall(told[0])[0] if told else ""
+        kind = given.split("-")[0]
+        return not any(i.startswith(f"{kind}-") and i != given for t in spoken[at + 1:] for i in RECORD_ID.findall(t))
 
     def _asked_what(self, said: str) -> bool:
         """Whether the assistant asks what the user wants ("What would you like to do with your
@@ -444,7 +462,8 @@ class ScriptedUser:
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
             mine = request.knows.get(param)
             shape = re.match(r"[A-Za-z]+-", mine) if isinstance(mine, str) and param.endswith("_id") else None
-            if shape and mine not in heard and re.search(rf"\b{shape.group(0)}\d", heard):
+            # (not of a record that is not theirs: "the flight", never "my other the flight")
+            if shape and mine not in heard and re.search(rf"\b{shape.group(0)}\d", heard) and not noun.startswith("the "):
                 noun = f"other {noun}"
             body = self._question(request, noun, rng)
         else:
@@ -715,8 +734,11 @@ class ScriptedUser:
         only the user's record has ("CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in
         7152)": "The one ending in 9237.", "The debit one."; "RSR-1 (Seattle to New York), ...":
         "The Seattle to New York one."), as a customer who does not read ids out answers; None
-        when no detail tells it apart (the id is said then). Only a detail the assistant reads back to this record
-        (`referring.listed_by_detail`, the rule it answers by) is said."""
+        when nothing tells it apart (the id is said then). Where no single detail does, what does
+        together: the month of a date ("The savings one opened in September."), an amount ("The one
+        with $1,200 in it."), its place in a short list ("The second one."). Only what the assistant
+        reads back to this record (`referring.listed_by_detail`, the rule it answers by) is said,
+        against the list `said` shows (the question's, or the one before a follow-up that shows none)."""
         mine = self._value(asked[0], current) if len(asked) == 1 and asked[0].endswith("_id") else None
         options = dict(LISTED.findall(said))
         if not isinstance(mine, str) or mine not in options or len(options) < 2:
@@ -727,17 +749,35 @@ class ScriptedUser:
             | {f"{humanize(k[4:])} " for k in current.knows if k.startswith("new_")}
         tiers: list[list[str]] = [[], [], [], []]
         # nor, asking about the record, by a word the list shows that may be the answer ("the
-        # status of my account?" ... "The closed one.")
+        # status of my account?" ... "The closed one."; "when was it opened?" ... "The one opened in May.")
         asking = bool(current.asks) or (current.intent or current.goal).split(" ")[0] in _FINDING
+        asked = " ".join(current.asks)
+
+        def may_answer(kind: str) -> bool:
+            return asking and (not current.asks or bool(_ANSWERS[kind].search(asked)))
         parts = [p.strip() for p in options[mine].split(", ")]
         for at, part in enumerate(parts):
+            if _cut_name(parts, at) and not (at and _cut_name(parts[at - 1:at + 1], 1)):  # a name's first piece:
+                part = _whole_name(parts, at)  # said whole ("the one at Sanchez, Flores and Johnson")
             said_as = _detail_tier(part)
-            if said_as is not None and not part.startswith(tuple(changing)) and not _cut_name(parts, at) \
-                    and not (asking and said_as[0] in (0, 3)):
+            if said_as is not None and not part.startswith(tuple(changing)) and (part != parts[at] or not _cut_name(parts, at)) \
+                    and not (said_as[0] == 0 and may_answer("kind") or said_as[0] == 3 and may_answer("status")):
                 tiers[said_as[0]].append(said_as[1])
-        for tier, parts in enumerate(tiers):
-            answers = [rng.choice(P.BY_DETAIL if tier == 1 else P.BY_KIND).format(kind=p, detail=p) for p in parts]
-            fits = [a for a in answers if listed_by_detail(said, a) == mine]
+        said_as = [[rng.choice(P.BY_DETAIL if tier == 1 else P.BY_KIND).format(kind=_titled(p), detail=p) for p in ps]
+                   for tier, ps in enumerate(tiers)]
+        # a status is the service's word: said as what they see ("The one that shows as frozen.")
+        said_as[3] = [rng.choice(P.BY_DETAIL).format(detail=rng.choice(P.SHOWN_AS).format(noun="", v=p).strip())
+                      for p in tiers[3]]
+        # a date by its month, or with its year or day where the month is not enough, alone or after
+        # the record's kind ("The savings one opened in September."); an amount; its place in the list
+        when = [[rng.choice(P.BY_DETAIL).format(detail=d) for d in ds]
+                + [rng.choice(P.BY_KIND_AND).format(kind=k, detail=d) for d in ds for k in tiers[0]]
+                for ds in ([] if may_answer("date") else _dated(options[mine]))]
+        money = [] if may_answer("amount") else [rng.choice(P.BY_DETAIL).format(detail=d)
+                                                 for d in _amounts(options[mine])]
+        place = [rng.choice(P.BY_PLACE).format(place=p) for p in _places(list(options), mine)]
+        for answers in (*said_as[:3], *when, money, said_as[3], place):
+            fits = [a for a in answers if listed_by_detail(said, self._hand.write(a)) == mine]
             if fits:
                 return rng.choice(fits)
         return None
@@ -790,6 +830,12 @@ class ScriptedUser:
             parts.append(" ".join(P.fact_said("My {name} is {v}.", k, v, humanize(k)) for k, v in known))
         parts += [rng.choice(P.NOT_TO_HAND if "email" in k else P.DONT_KNOW_FACT).format(name=humanize(k))
                   for k in unknown]
+        # the account a move is from, not among those the assistant listed (the one a refusal is
+        # about): "It's not one of those. From ACC-1.", never a bare "From ACC-1." as if picked
+        theirs = str(known[0][1]) if len(known) == 1 and moved(known[0][0]) and not unknown else ""
+        if len(listed) > 1 and theirs and theirs not in listed \
+                and any(i.split("-")[0] == theirs.split("-")[0] for i in listed):
+            parts.insert(0, rng.choice(P.NOT_LISTED).format(none="Neither" if len(listed) == 2 else "None"))
         return " ".join(parts)
 
 
@@ -809,6 +855,7 @@ _NOUN_NUMBER = re.compile(r"\b([a-z]+(?: [a-z]+)?) (?:number|reference)\b")
 _STATUS = re.compile(r"(?:[a-z]+ )?(?:[a-z]+(?:ed|en)|active|inactive|open|pending|overdue|due)|paid off")
 _KIND = re.compile(r"[a-z]+(?: [a-z]+)?")
 _POINTING = re.compile(r"(?:ending in \d+|with the number [\d-]+|(?:going to|at) \d+ [A-Z].*|"
+                       r"on the [a-z]+ (?:tier|plan|level|package)|"
                        r"(?:at|to|in|from|about|for|on|with) (?:the )?[A-Z\"][^\d]*)")
 _NAME = re.compile(r"[A-Z][^\d]*")
 _HANDLE = re.compile(r"(?:phone )?number [\d-]+|(?:username|email) \S+")  # "with the username kperkins"
@@ -827,6 +874,62 @@ def _detail_tier(part: str) -> tuple[int, str] | None:
         if pattern.fullmatch(part):
             return tier, part
     return None
+
+
+_ANSWERS = {"kind": re.compile(r"type|kind|categor|tier|plan|class|level|cabin|method"),
+            "status": re.compile(r"status|state"),
+            "date": re.compile(r"(?:^|_)(?:on|at|date|time|when|day)(?:_|$| )|opened|created|issued|started|posted|"
+                               r"sent|due|booked|filed|placed"),
+            "amount": re.compile(r"balance|amount|total|price|fee|limit|cost|sum")}
+"""What a question about the record (its `asks`) may be answered by among the details a list
+shows: a customer asking when their account was opened does not point at it by its date."""
+_LISTED_DATE = re.compile(r"(?:^|, )(?:(?P<verb>[a-z][a-z ]*? )?on )?(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})\b")
+_LISTED_AMOUNT = re.compile(r"(?:^|, )(?P<what>balance|amount|total) (?P<v>\$[\d,]+(?:\.\d\d)?)(?=,|$)")
+
+
+def _dated(details: str) -> list[list[str]]:
+    """How a person says a date listed with their record, in turn from the plainest: by its month
+    ("opened in December", "from March" of a bare date), its month and year, its month and day ("on
+    January 5"); never the whole date read back. The assistant reads each against the list
+    (`referring.listed_by_claims`)."""
+    out: list[list[str]] = [[], [], []]
+    for m in _LISTED_DATE.finditer(details):
+        verb = (m["verb"] or "").strip()
+        month = f"{verb} in {m['month']}" if verb else f"from {m['month']}"
+        for level, said in enumerate((month, f"{month} {m['year']}", f"{verb} on {m['month']} {int(m['day'])}")):
+            out[level].append(said.strip())
+    return [level for level in out if level]
+
+
+def _amounts(details: str) -> list[str]:
+    """An amount listed with their record, as a person points with it: "with $16,335.47 in it" of
+    a balance, "for $113.60" of a payment's amount or an order's total."""
+    return [f"with {m['v']} in it" if m["what"] == "balance" else f"for {m['v']}"
+            for m in _LISTED_AMOUNT.finditer(details)]
+
+
+def _places(listed: list[str], mine: str) -> list[str]:
+    """Their record's place in a short list, as a person points at it ("the second one", "the last
+    one"), when nothing listed with it tells it apart."""
+    if not 2 <= len(listed) <= len(ORDINALS):
+        return []
+    at = listed.index(mine)
+    return ["last" if at == len(listed) - 1 and at > 1 else ORDINALS[at]]
+
+
+def _titled(detail: str) -> str:
+    """A name that starts with its own article said after "the": "the Glass Orchard one", never
+    "the The Glass Orchard one"."""
+    return detail[4:] if detail.startswith("The ") else detail
+
+
+def _whole_name(parts: list[str], at: int) -> str:
+    """The name a listing's commas split, from its first piece `at` ("at Sanchez", "Flores and
+    Johnson": "at Sanchez, Flores and Johnson")."""
+    end = at + 1
+    while end < len(parts) and parts[end][:1].isupper():
+        end += 1
+    return ", ".join(parts[at:end])
 
 
 def _cut_name(parts: list[str], at: int) -> bool:

@@ -125,7 +125,12 @@ def test_a_status_is_said_from_a_list_only_when_nothing_else_tells_the_record_ap
 
 
 def test_the_key_is_read_out_when_nothing_listed_tells_the_record_apart() -> None:
+    """Alike in all but the key: "The second one." of a short list; the key read out of a long one."""
     listing = "You have 2 cards: CRD-1 (credit, ending in 1111) and CRD-2 (credit, ending in 1111). Which card is it?"
+    answers = _answers_to(listing, {"card_id": "CRD-2"})
+    assert all("second one" in a and listed_by_detail(listing, a) == "CRD-2" for a in answers), answers
+    listing = ("You have 6 cards: " + ", ".join(f"CRD-{i} (credit, ending in 1111)" for i in range(1, 6))
+               + " and CRD-6 (credit, ending in 1111). Which card is it?")
     answers = _answers_to(listing, {"card_id": "CRD-2"})
     assert all("CRD-2" in a for a in answers), answers
 
@@ -135,27 +140,52 @@ def _session_user(requests: list[Request], seed: int) -> ScriptedUser:
     return ScriptedUser(Scenario(goal=requests[0].goal, requests=requests, knows=knows), seed=seed)
 
 
-def test_a_number_is_asked_again_only_once_another_request_came_between() -> None:
+def test_a_number_is_asked_again_only_once_two_other_requests_came_between() -> None:
     """"Done! The case ID is HND-2301. Anything else?" "Sorry, could you repeat my case number?"
-    asked for what was just said; a customer who asks again has since talked about something else."""
+    asked for what was just said, and so did one asked after a single short request (47 of 702 in
+    round 58's review): a customer who asks again has since talked about two other things, and asks
+    at a plain close, not instead of answering an offer to hand a refusal to a person."""
     from gem_env.simulators import phrases as P
     dispute = Request(kind="complete", goal="create a dispute for my transaction", intent="create a dispute for my "
                       "transaction", knows={"transaction_id": "TRN-1"})
     freeze = Request(kind="complete", goal="freeze my card", intent="freeze my card", knows={"card_id": "CRD-1"})
+    limit = Request(kind="complete", goal="change the spending limit of my card to 500", intent="change the spending "
+                    "limit of my card to $500", knows={"card_id": "CRD-1", "new_spending_limit": 500})
     made = {"role": "assistant", "content": "Done. Your dispute number is DSP-1. Anything else?"}
-    alone = again = 0
+    froze = [{"role": "user", "content": "Thanks. Also, please freeze my card."},
+             {"role": "assistant", "content": "I've frozen your card. Anything else?"}]
+    raised = [{"role": "user", "content": "And change its spending limit to $500, please."}]
+    closes = {"plain": {"role": "assistant", "content": "The spending limit is now $500. Anything else?"},
+              "offer": {"role": "assistant", "content": "I can't change the limit of a frozen card. If you'd like, "
+                        "I can pass your question about your card to a person."}}
+    one = again = 0
     for seed in range(200):
-        user = _session_user([dispute], seed)
-        said = asyncio.run(user.reply([{"role": "user", "content": "I'd like to dispute a charge."}, made]))
-        alone += P.asks_repeat(said)
         user = _session_user([dispute, freeze], seed)
-        said = asyncio.run(user.reply([{"role": "user", "content": "I'd like to dispute a charge."}, made,
-                                       {"role": "user", "content": "Thanks. Also, please freeze my card."},
-                                       {"role": "assistant", "content": "I've frozen your card. Anything else?"}]))
-        if user._asks_again:
-            assert P.asks_repeat(said) and "dispute" in said, said
-            again += 1
-    assert alone == 0 and again >= 10
+        said = asyncio.run(user.reply([{"role": "user", "content": "I'd like to dispute a charge."}, made, *froze]))
+        one += P.asks_repeat(said)
+        for close, reply in closes.items():
+            user = _session_user([dispute, freeze, limit], seed)
+            said = asyncio.run(user.reply([{"role": "user", "content": "I'd like to dispute a charge."}, made, *froze,
+                                           *raised, reply]))
+            if user._asks_again and close == "plain":
+                assert P.asks_repeat(said) and "dispute" in said and "missed" not in said, said
+                again += 1
+            else:
+                assert not P.asks_repeat(said), said
+    assert one == 0 and again >= 10
+    other = [{"role": "user", "content": "And when was my other dispute filed? It's DSP-7."},
+             {"role": "assistant", "content": "Dispute DSP-7 was filed on May 2, 2024. Anything else?"}]
+    for seed in range(100):  # "my dispute number" after talking about another dispute is no longer the one made
+        user = _session_user([dispute, freeze, limit], seed)
+        said = asyncio.run(user.reply([{"role": "user", "content": "I'd like to dispute a charge."}, made, *froze,
+                                       *other[:1], other[1]]))
+        assert not P.asks_repeat(said), said
+    card = {"role": "assistant", "content": "Done. Your card ID is CRD-2. Anything else?"}
+    for seed in range(100):  # a card is known by its number, not by the service's key for it
+        user = _session_user([dispute, freeze, limit], seed)
+        said = asyncio.run(user.reply([{"role": "user", "content": "I'd like a new card."}, card, *froze, *raised,
+                                       closes["plain"]]))
+        assert not P.asks_repeat(said), said
 
 
 def test_a_record_told_apart_by_its_status_is_named_by_what_the_customer_sees() -> None:
@@ -169,3 +199,33 @@ def test_a_record_told_apart_by_its_status_is_named_by_what_the_customer_sees() 
     on = {ScriptedUser._volunteered("card_status", "closed", "create a dispute for my transaction", random.Random(seed),
                                     ["card_status"], records=["card", "transaction"]) for seed in range(40)}
     assert all("closed" in s and not re.search(r"\bclosed card\b", s) for s in on), on
+
+
+def test_a_pick_says_the_date_amount_or_place_where_no_single_detail_tells_the_record_apart() -> None:
+    """"Which account?" of accounts told apart only by when they were opened, their balance or
+    their place in the list: the customer says "The savings one opened in September.", "The one
+    with $1,200 in it." or "The second one.", never the key the assistant just listed (77 of 702 in
+    round 58's review), and the assistant reads each back to the record meant."""
+    by_date = ("Of your 4 accounts, 3 can be closed: ACC-37010 (checking, opened on December 23, 2024), ACC-61656 "
+               "(savings, opened on September 22, 2024) and ACC-70181 (savings, opened on March 2, 2024). Which "
+               "account should I close?")
+    answers = _answers_to(by_date, {"account_id": "ACC-61656"})
+    assert all("ACC-" not in a and listed_by_detail(by_date, a) == "ACC-61656" for a in answers), answers
+    assert all(re.search(r"\bopened in September\b", a) for a in answers), answers
+    by_money = ("You have 3 accounts, and 2 of them could be used here: ACC-1 (opened on June 2, 2024, balance "
+                "$6,636.86) and ACC-2 (opened on June 26, 2024, balance $1,200). Which account should I use?")
+    answers = _answers_to(by_money, {"account_id": "ACC-2"})
+    assert all("ACC-" not in a and listed_by_detail(by_money, a) == "ACC-2" for a in answers), answers
+    assert any("June 26" in a for a in answers), answers  # the day, where the month fits both
+    alike = "I have 3 accounts here: ACC-1 (checking, open), ACC-2 (checking, open) and ACC-3 (checking, open). Which account is it?"
+    answers = _answers_to(alike, {"account_id": "ACC-3"})
+    assert all("last one" in a and listed_by_detail(alike, a) == "ACC-3" for a in answers), answers
+
+
+def test_a_title_that_starts_with_the_is_said_once_with_its_article() -> None:
+    """"I mean the The Glass Orchard one." read "the" twice: "the Glass Orchard one"."""
+    listing = ("You have 2 loans: LOAN-1 (The Glass Orchard, due on May 3, 2025) and LOAN-2 (Night Trains, due on May "
+               "3, 2025). Which loan do you mean?")
+    answers = _answers_to(listing, {"loan_id": "LOAN-1"}, goal="renew my loan")
+    assert answers and all("the The" not in a and "Glass Orchard one" in a and listed_by_detail(listing, a) == "LOAN-1"
+                           for a in answers), answers

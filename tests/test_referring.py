@@ -11,7 +11,7 @@ from gem_env.agents import speech as S
 from gem_env.agents.understanding import read_facts
 from gem_env.simulators import phrases as P
 from gem_env.simulators.scripted import _pointed_at
-from gem_env.tools.referring import field_of, moved, reference, referenced_value, role
+from gem_env.tools.referring import field_of, listed_by_detail, moved, reference, referenced_value, role
 
 
 @pytest.mark.parametrize("field, value, noun, said", [
@@ -523,8 +523,9 @@ def test_a_customer_who_reads_an_id_out_of_a_list_picks_it_not_fills_it_in() -> 
     """An id read out of the assistant's list is picked as people do ("RSR-1, please.", "That's
     RSR-1."), never "My reservation id is RSR-1." or "The reservation id is RSR-1." (61 answers
     to which-lists in the dialogue bench's runs)."""
-    listing = ("You have 2 reservations: RSR-1 (Seattle to New York, confirmed) and RSR-2 (Seattle to New York, "
-               "confirmed). Which reservation is it?")
+    # (six alike: in a list of up to five, "The first one." tells it apart)
+    listing = ("You have 6 reservations: " + ", ".join(f"RSR-{i} (Seattle to New York, confirmed)" for i in range(1, 6))
+               + " and RSR-6 (Seattle to New York, confirmed). Which reservation is it?")
     answers = _answers_to(listing, {"reservation_id": "RSR-1"})
     assert all("RSR-1" in a and " id is " not in a for a in answers), answers
     assert len(set(answers)) >= 4, answers
@@ -535,13 +536,17 @@ def test_a_customer_who_reads_an_id_out_of_a_list_picks_it_not_fills_it_in() -> 
 
 def test_a_customer_does_not_point_by_half_a_name_or_by_what_the_change_replaces() -> None:
     """"at Lewis" of "TRN-1 (at Lewis, King and Warner, ...)" is half a merchant's name the listing's
-    commas split; "going to <the address>" of an order whose address the request changes reads as
-    the new address. Neither is said: another detail, or the id."""
+    commas split: the name is said whole, or, when that fits two, not at all; "going to <the
+    address>" of an order whose address the request changes reads as the new address, and is not said."""
     listing = ("I found 2 transactions: TRN-1 (at Lewis, King and Warner, pending) and TRN-2 (at Mahoney and "
                "Sons, posted). Which transaction ID should I use?")
     answers = _answers_to(listing, {"transaction_id": "TRN-1"})
+    assert not any(re.search(r"\bat Lewis\b(?!, King and Warner)", a) for a in answers), answers
+    assert all("at Lewis, King and Warner" in a and listed_by_detail(listing, a) == "TRN-1" for a in answers), answers
+    alike = listing.replace("Mahoney and Sons", "Lewis, King and Warner")  # the whole name fits both
+    answers = _answers_to(alike, {"transaction_id": "TRN-1"})
     assert not any("Lewis" in a for a in answers), answers
-    assert any("pending one" in a for a in answers)
+    assert any(re.search(r"(?:shows|showing|listed) as pending", a) for a in answers), answers
     listing = ("I can see 2 orders: ORD-1 (going to 5655 Paul Springs, in East Kim) and ORD-2 (going to 1 Oak "
                "St, in Leeds). Which order ID do you mean?")
     answers = _answers_to(listing, {"order_id": "ORD-1", "new_shipping_address": "8082 Carter Gateway"})
@@ -680,3 +685,33 @@ def test_an_id_put_right_after_a_slip_is_the_users_own() -> None:
     other = messages[:1] + [{"role": "assistant",
                              "content": "Next I'll freeze your subscription SBS-11111. Should I go ahead?"}]
     assert "SBS-95856" in asyncio.run(user.reply(other))  # one they never said is still not theirs
+
+
+def test_a_pick_is_read_by_everything_it_says_its_place_a_month_or_an_amount() -> None:
+    """Where no single listed detail tells a record apart, a customer says what does, and the
+    assistant reads it against the same list (`listed_by_claims`): its kind and the month of its
+    date ("The savings one opened in September."), the month and year or day, an amount written any
+    way a person writes money, or its place in a short list ("The second one."); nothing that fits
+    two records, or none, picks one."""
+    from gem_env.tools.referring import listed_by_detail
+    listing = ("Of your 5 accounts, 4 can be closed: ACC-1 (checking, opened on December 23, 2024, balance $16,335.47), "
+               "ACC-2 (savings, opened on September 22, 2024, balance $1,200), ACC-3 (savings, opened on March 2, "
+               "2024, balance $90) and ACC-4 (checking, opened on September 3, 2023, balance $90). Which account?")
+    assert listed_by_detail(listing, "The savings one opened in September.") == "ACC-2"
+    assert listed_by_detail(listing, "The one opened in September 2023.") == "ACC-4"
+    assert listed_by_detail(listing, "It's the one opened on March 2.") == "ACC-3"
+    assert listed_by_detail(listing, "The one opened in September.") is None  # two of them
+    assert listed_by_detail(listing, "The one opened in May.") is None
+    for money in ("$16,335.47", "$16335.47", "16,335.47 dollars"):
+        assert listed_by_detail(listing, f"The one with {money} in it, please.") == "ACC-1", money
+    assert listed_by_detail(listing, "The one with $90 in it.") is None
+    assert listed_by_detail(listing, "The checking one with $90 in it.") == "ACC-4"
+    assert listed_by_detail(listing, "I mean the second one.") == "ACC-2"
+    assert listed_by_detail(listing, "The last one.") == "ACC-4"
+    assert listed_by_detail(listing, "The savings one.") is None
+    assert listed_by_detail(listing, "I'm not sure, sorry.") is None
+    # a place in a list that goes on ("... and 2 more") or is longer than five is no pick
+    more = "You have 6 cards: CRD-1 (credit), CRD-2 (credit), CRD-3 (credit) and CRD-4 (credit), and 2 more. Which one?"
+    assert listed_by_detail(more, "The last one.") is None and listed_by_detail(more, "The first one.") is None
+    six = "Cards: " + ", ".join(f"CRD-{i} (credit)" for i in range(1, 7)) + ". Which one?"
+    assert listed_by_detail(six, "The second one.") is None

@@ -1032,3 +1032,22 @@ def test_a_new_thing_not_made_is_not_passed_on_under_another_record() -> None:
         ids = [v for k, v in cur.knows.items() if k.endswith("_id")]
         assert not ids or any(v in before.values() for v in ids) or not any("summary" in k for k in cur.knows), \
             (prev.goal, cur.goal)
+
+
+def test_a_customer_who_turned_down_a_person_after_a_refusal_does_not_ask_for_one_later(examples_run: Path) -> None:
+    """After a refusal the assistant offers to pass the question to a person; a customer who goes on
+    to something else has turned that down, and does not ask later in the chat to talk to a person
+    about the same record (11 of 702 in round 58's review). One who takes the offer does so at once."""
+    taken = 0
+    for line in (examples_run / "tasks.jsonl").open():
+        reqs = json.loads(line)["scenario"]["requests"]
+        for i, req in enumerate(reqs):
+            if req["kind"] != "refuse" or any(r.get("clears") for r in reqs[i + 1:]):
+                continue
+            refused = {v for k, v in {**req["found"], **req["knows"]}.items() if k.endswith("_id")}
+            for j, later in enumerate(reqs[i + 1:], i + 1):
+                about = {v for k, v in later["knows"].items() if k.endswith("_id")}
+                if "summary" in later["knows"] and about & refused:
+                    assert j == i + 1, [r["goal"] for r in reqs]
+                    taken += 1
+    assert taken

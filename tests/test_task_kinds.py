@@ -224,3 +224,19 @@ async def test_an_llm_agent_is_held_to_the_same_contract(orders: CompiledDomain,
         sent = srv.requests[0]["messages"][0]["content"]
     assert sent == policy_prompt(orders.domain)
     assert "refused_with_reason" in traj.verification.failed
+
+
+def test_a_decline_goes_on_with_the_customers_other_requests() -> None:
+    """A decline alone is a three-turn chat that teaches only "no" (13 of 702 in round 58's review):
+    where the service does more than one thing, the customer who says no goes on with another
+    request of theirs (a how-to's one write is still declined alone: `test_extract_offline`)."""
+    declines = []
+    for path in EXAMPLES:
+        compiled = compile_domain(load_domain(path))
+        if len(compiled.domain.workflows) < 2:
+            continue
+        for seed in range(3):
+            declines += [t for t in make_tasks(compiled, per_domain=6, seed=seed)[0] if t.category == "decline"]
+    assert len(declines) >= 5 and all(len(t.scenario.requests) >= 2 for t in declines), \
+        [[r.goal for r in t.scenario.requests] for t in declines if len(t.scenario.requests) < 2]
+    assert all(t.scenario.requests[0].kind == "decline" for t in declines)

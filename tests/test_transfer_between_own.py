@@ -88,3 +88,61 @@ def test_the_accounts_of_a_transfer_are_asked_about_not_their_ids(bank: Compiled
         assert result.passed, (task.id, [c.name for c in result.checks if not c.passed])
     assert asked >= 3 and described >= 1, (asked, described)
 
+
+
+def test_the_account_it_is_going_to_is_picked_from_the_list_shown_just_before(bank: CompiledDomain) -> None:
+    """"ACC-1, then. And the account it's going to: which one is that?" shows no list; the
+    customer points at the account in the list just before ("The one opened in June."), never reads
+    out the key (11 of 702 in round 58's review), and the assistant reads it against that list."""
+    tool = next(t for t in bank.tools.values() if any(p.name.startswith("destination") for p in t.spec.parameters))
+    source, destination = (next(p.name for p in tool.spec.parameters if p.name.startswith(w)) for w in ("source", "dest"))
+    listing = ("I can see 3 open accounts under your name: ACC-1 (checking, opened on August 6, 2024), ACC-2 "
+               "(checking, opened on June 26, 2024) and ACC-3 (savings, opened on November 30, 2024). Which of them "
+               "is the account it's coming from?")
+    follow = "ACC-1, then. And the account it's going to: which one is that?"
+    agent = WorkflowAgent(bank)
+    assert agent._facts_in("The one opened in June.", follow, listing).get(destination) == "ACC-2"
+    assert agent._facts_in("The one opened in June.", follow).get(destination) != "ACC-2"  # (no list: no pick)
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.tools.referring import listed_by_detail
+    intent = "transfer $700 from my account to my other account"
+    knows = {source: "ACC-1", destination: "ACC-2", "amount": 700}
+    said = set()
+    for seed in range(20):
+        request = Request(kind="complete", goal=intent, intent=intent, knows=knows)
+        user = ScriptedUser(Scenario(goal=intent, requests=[request], knows=knows), seed=seed)
+        said.add(asyncio.run(user.reply([{"role": "user", "content": "I'd like to " + intent + "."},
+                                         {"role": "assistant", "content": listing},
+                                         {"role": "user", "content": "From the one opened in August."},
+                                         {"role": "assistant", "content": follow}])))
+    assert all("ACC-" not in a and listed_by_detail(listing, a) == "ACC-2" for a in said), said
+
+
+def test_an_account_not_among_those_listed_is_said_to_be_none_of_them(bank: CompiledDomain) -> None:
+    """Asked which of the accounts that could send money it is coming from, a customer whose account
+    is not listed (it is closed: the refusal comes next) says so before naming it, never a bare
+    "From ACC-19466." as if picked from the list; the assistant still reads the account."""
+    from gem_env.simulators.scenario import Request, Scenario
+    tool = next(t for t in bank.tools.values() if any(p.name.startswith("destination") for p in t.spec.parameters))
+    source = next(p.name for p in tool.spec.parameters if p.name.startswith("source"))
+    asked = ("You have 3 accounts, and 2 of them could be used here: ACC-57368 (opened on June 2, 2024, balance "
+             "$13,236.86) and ACC-60579 (opened on April 26, 2024, balance $14,200.45). Could you tell me which one is "
+             "the account it's coming from?")
+    intent = "transfer $100 from my account to my other account"
+    knows = {source: "ACC-19466", "amount": 100}
+    agent = WorkflowAgent(bank)
+    said = set()
+    for seed in range(20):
+        request = Request(kind="refuse", goal=intent, intent=intent, knows=knows)
+        user = ScriptedUser(Scenario(goal=intent, requests=[request], knows=knows), seed=seed)
+        said.add(asyncio.run(user.reply([{"role": "user", "content": "I'd like to " + intent + "."},
+                                         {"role": "assistant", "content": asked}])))
+    assert all(re.match(r"(?:It's not one of those|Neither of those)", a) and "ACC-19466" in a for a in said), said
+    three = asked.replace("2 of them could be used here: ACC-57368", "3 of them could be used here: ACC-1 (opened on May "
+                          "1, 2024, balance $5), ACC-57368").replace(") and ACC-60579", "), and ACC-60579")
+    said = {asyncio.run(ScriptedUser(Scenario(goal=intent, requests=[Request(kind="refuse", goal=intent, intent=intent,
+                                                                              knows=knows)], knows=knows), seed=seed)
+                        .reply([{"role": "user", "content": "I'd like to " + intent + "."},
+                                {"role": "assistant", "content": three}])) for seed in range(20)}
+    assert not any("Neither" in a for a in said) and any("None of those" in a for a in said), said  # of three
+    assert all(agent._facts_in(a, asked).get(source) == "ACC-19466" for a in said), said

@@ -109,7 +109,61 @@ def listed_by_detail(listing: str, answer: str) -> str | None:
     hit = {i for i, ds in details.items()
            if any(re.search(rf"(?<![\w-]){re.escape(d)}(?![\w-])", low)
                   and sum(d in other for other in details.values()) == 1 for d in ds)}
-    return next(iter(hit)) if len(hit) == 1 else None
+    return next(iter(hit)) if len(hit) == 1 else listed_by_claims(listing, answer)
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+_LISTED_DATE = re.compile(rf"\b({'|'.join(MONTHS)}) (\d{{1,2}}), (\d{{4}})\b")
+_SAID_MONTH = re.compile(rf"\b(?:in|from|on) ({'|'.join(MONTHS)})(?: (\d{{1,2}})(?!\d))?(?:,? (\d{{4}}))?\b")
+_SAID_MONEY = re.compile(r"(?<![\w$])\$?(\d{1,3}(?:,\d{3})+|\d+)(\.\d\d)?(?: dollars\b)?(?!\w|[.,]\d)")
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
+_SAID_ORDINAL = re.compile(rf"\bthe ({'|'.join(ORDINALS)}|last) one\b", re.IGNORECASE)
+
+
+def _money(text: str) -> set[str]:
+    """The amounts of money `text` says, as plain numbers ("$1,200.50", "$1200.50" and "1,200.50
+    dollars" alike: "1200.50"); a bare number counts only with its "$" or "dollars"."""
+    return {m[1].replace(",", "") + (m[2] or "") for m in _SAID_MONEY.finditer(text)
+            if m[0].startswith("$") or m[0].endswith("dollars")}
+
+
+def listed_by_claims(listing: str, answer: str) -> str | None:
+    """The one record `listing` names (`LISTED`: id, details) that everything the `answer` says of
+    it fits, when no single detail tells it apart: its place in the list ("The second one.", "The
+    last one.", of up to five listed whole), the month (and day or year) of a date listed with it
+    ("The one opened in December.", "The savings one from March 2024.", "The one on January 5."),
+    an amount listed with it ("The one with $16,335.47 in it.", in any way a person writes money)
+    and any listed detail said whole ("savings"); None when nothing is said or not exactly one
+    record fits."""
+    options = LISTED.findall(listing)
+    if len(options) < 2:
+        return None
+    place = _SAID_ORDINAL.search(answer)
+    if place is not None:
+        word = place[1].lower()
+        at = len(options) - 1 if word == "last" else ORDINALS.index(word)
+        whole = len(options) <= len(ORDINALS) and not re.search(r"\band \d+ more\b", listing)
+        return options[at][0] if whole and at < len(options) else None
+    low = answer.lower()
+    fits = list(options)
+    said = False
+    words = {d.strip().lower() for _, text in options for d in text.split(", ")
+             if len(d.strip()) >= 3 and not d.strip().isdigit()}
+    for word in words:
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", low):
+            said = True
+            fits = [(i, text) for i, text in fits if word in {d.strip().lower() for d in text.split(", ")}]
+    for m in _SAID_MONTH.finditer(answer):
+        said = True
+        month, day, year = m[1], m[2], m[3]
+        fits = [(i, text) for i, text in fits if any(
+            d[0] == month and (day is None or int(d[1]) == int(day)) and (year is None or d[2] == year)
+            for d in _LISTED_DATE.findall(text))]
+    for amount in _money(answer):
+        said = True
+        fits = [(i, text) for i, text in fits if amount in _money(text)]
+    return fits[0][0] if said and len(fits) == 1 else None
 
 
 PEOPLE = re.compile(r"^(?:doctor|dentist|physician|nurse|therapist|provider|agent|advisor|adviser|stylist|trainer|"

@@ -222,7 +222,8 @@ class _Context:
 
     def make(self, kind: str, taken: set[str]) -> Task | None:
         """A task of `kind`: its defining request on one of the drawn rows, in a session with more of
-        that customer's requests when they have more to ask (else on its own)."""
+        that customer's requests when they have more to ask (else on its own, but a decline: a no alone
+        is not made where sessions are asked for and the domain has more than one workflow)."""
         if kind == "multi_request":
             session = make_session(self, taken)
             self.refused.update([_rule_key(session)] if session is not None and session.refusals else [])
@@ -255,9 +256,30 @@ class _Context:
                 break
         if first is None:
             return None
-        made = grow_session(self, kind, first[1], taken) or first[0]
+        grown = grow_session(self, kind, first[1], taken)
+        if grown is None and kind == "decline" and {"multi_request", "complete"} <= self.kinds \
+                and len(self.workflows) > 1:
+            # a no alone is a three-turn chat that teaches nothing else: where the service does more
+            # than one thing, a customer who goes on with other requests after it, or no decline (a
+            # complete task takes its place); a procedure of one write (a how-to) is still taught
+            # declined once, alone
+            return self._decline_going_on(first[1], taken)
+        made = grown or first[0]
         self.refused.update([_rule_key(made)] if made.refusals else [])
         return made
+
+    def _decline_going_on(self, tried: Candidate, taken: set[str]) -> Task | None:
+        """A decline in a session: the first of the drawn rows (after `tried`, which grew none)
+        whose customer has more requests to make after saying no; None when no customer does."""
+        for candidate in self.candidates("decline")[:self.max_tries]:
+            if candidate[:2] == tried[:2]:
+                continue
+            got = _single(self.compiled, "decline", candidate[0], candidate[2], seed=self.seed, doc_id=self.doc_id,
+                          name=candidate[1])
+            if isinstance(got, Task) and got.id not in taken \
+                    and (grown := grow_session(self, "decline", candidate, taken)) is not None:
+                return grown
+        return None
 
     def policy(self) -> set[str]:
         """The text's sentences (its policy and the spans the domain came from), normalised."""

@@ -287,6 +287,11 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
     setback = next((b for b in reversed(built) if _setback(b)), None)
+    if setback is not None and setback is not built[-1] and setback.request.kind == "refuse":
+        # the assistant offered a person right after that refusal, and the customer went on to
+        # something else: they do not ask for one about it later ("No thanks." ... "I'd like to talk
+        # to a person about my card.")
+        candidates = [c for c in candidates if not _hands_off(ctx, c[1])]
     said: dict[str, Any] = {"note": note, "about": setback.record[1] if setback and setback.record else None,
                             "offered": built[-1].request.kind == "refuse"} \
         if kind == "complete" and (note := _what_happened(built)) else {}
