@@ -133,7 +133,7 @@ class ReadTools:
         """Every catalog entry, optionally narrowed by its first enumerated or yes/no field; of a
         directory, the entries of the owner whose id it takes (a customer's saved contacts)."""
         k, o, opk = self.sp.catalog, self.a.owner, self.owner_pk
-        shown = self.listed_fields()
+        shown = _fields(self.entity(self.catalogs), (opk,))[:4]
         by = next((f for f in self.a.catalog_fields if f.get("values") or f.get("type") == "boolean"), None)
         params: list[dict[str, Any]] = []
         effect: list[dict[str, Any]] = []
@@ -155,10 +155,6 @@ class ReadTools:
             find["filter"] = f"{n} == null or all_rows.{n} == {n}"
         return self._tool(f"list_{self.catalogs}", "read", description, params,
                           [*effect, find, {"return": f"project(all_rows, {shown!r})"}], self.span_for(k))
-
-    def listed_fields(self) -> list[str]:
-        """What the catalog's list shows of an entry: its id and main facts."""
-        return _fields(self.entity(self.catalogs), (self.owner_pk,))[:4]
 
     def search_catalog(self) -> dict[str, Any]:
         k = self.sp.catalog
