@@ -14,7 +14,9 @@ keeps, and the hand-written domains of examples/domains, and lists every row whe
 - apart: two monthly records of one parent (bills, invoices, statements) fall under 28 days apart
   (a line's bills issued on Nov 13, 14 and 18), or two installments of one plan under 14 days;
 - off_price: a monthly record's amount is not its parent's monthly price or fee (a line at $45.50 a
-  month with a bill of $125.89).
+  month with a bill of $125.89);
+- falls: a reading of one parent (a meter's, an odometer's: a table or number field named so) lower
+  than the one before it by date (46719 on Jul 31, then 19788 on Dec 10).
 
 Dates are compared by day where either is a date. A birth date is no event of the record.
 
@@ -46,7 +48,8 @@ _BORN = _MADE + r"|start|starts|started|began|opened|issued|since|enrolled|joine
 TIERS = [re.compile(rf"(^|_)({words})(_|$)") for words in (_MADE, _START, _END)]
 BORN = re.compile(rf"(^|_)({_BORN})(_|$)")
 NO_EVENT = re.compile(r"birth|dob|born")
-KINDS = ("within", "parent", "apart", "off_price")
+KINDS = ("within", "parent", "apart", "off_price", "falls")
+READING = re.compile(r"reading|odometer|mileage|meter")
 MONTHLY = re.compile(r"^(bills|invoices|statements|installments)$")
 
 
@@ -103,6 +106,24 @@ def out_of_order(domain: Any, rows: dict[str, list[dict]]) -> list[dict[str, Any
                                         "values": [parent[p[0]], r[d[0]]], "status": r.get("status")})
         if MONTHLY.match(e.name) and fks:
             out += _monthly(e, rows.get(e.name, []), fks[0], index)
+        if fks and types:
+            out += _falls(e, rows.get(e.name, []), fks[0][0], next(iter(types)))
+    return out
+
+
+def _falls(e: Any, rows: list[dict], key: str, day: str) -> list[dict[str, Any]]:
+    """A reading lower than the one before it, of one parent row, by the row's first date."""
+    out: list[dict[str, Any]] = []
+    for f in (f for f in e.fields if f.type in ("integer", "number")
+              and (READING.search(f.name) or READING.search(e.name) and f.name in ("value", "reading"))):
+        by_parent: dict[Any, list[tuple[dt.datetime, Any]]] = collections.defaultdict(list)
+        for r in rows:
+            if (w := _when(r.get(day))) is not None and isinstance(r.get(f.name), (int, float)):
+                by_parent[r.get(key)].append((w, r[f.name]))
+        for mine in by_parent.values():
+            mine.sort(key=lambda x: x[0])
+            out += [{"kind": "falls", "table": e.name, "first": f.name, "then": f.name, "values": [v1, v2],
+                     "status": None} for (_, v1), (_, v2) in zip(mine, mine[1:]) if v2 < v1]
     return out
 
 

@@ -201,3 +201,46 @@ def test_a_row_whose_parent_has_no_past_date_falls_after_the_grandparent_began()
         inst = {i["installment_id"]: i for i in rows["installments"]}
         for x in rows["extensions"]:
             assert x["filed_on"] >= plans[inst[x["installment_id"]]["plan_id"]]["started_on"], (seed, x)
+
+
+def test_a_charge_that_reads_its_cards_status_moves_to_an_older_card_alike() -> None:
+    """A charge of a closed card is overdue (its status follows the card's), so dated before
+    2024-12-11; one drawn for the closed card issued on 2025-01-13 goes to the closed card issued in
+    June, not to an active card and not left dated before its card was issued."""
+    issued = ["2024-06-01", "2024-07-01", "2025-01-13", "2025-01-14"]
+    state = {"2024-06-01": ["closed"], "2024-07-01": ["active"], "2025-01-13": ["closed"], "2025-01-14": ["active"]}
+    domain = _billing(issued, [{"name": "state", "by": {"issued_on": state}}])
+    next(f for f in domain["entities"][1]["fields"] if f["name"] == "status")["by"] = {
+        "card_id.state": {"closed": ["overdue"]}}
+    parsed = parse_domain(domain)
+    for seed in SEEDS:
+        rows = seed_rows(parsed, {}, seed)
+        cards = {c["card_id"]: c for c in rows["cards"]}
+        on_closed = [r for r in rows["rentals"] if cards[r["card_id"]]["state"] == "closed"]
+        assert on_closed and all(r["status"] == "overdue" for r in on_closed), seed
+        assert all(r["issued_on"] >= cards[r["card_id"]]["issued_on"] for r in rows["rentals"]), seed
+
+
+def test_a_reading_rises_with_its_date() -> None:
+    """A meter read 46719 on Jul 31 and 19788 on Dec 10: with `rises_with`, one meter's readings
+    go up in the order they were read; the values drawn and every other field stay as they were."""
+    fields = [{"name": "read_at", "type": "date"}, {"name": "value", "type": "integer", "range": [1000, 90000]}]
+    plain = parse_domain(_domain(fields))
+    fields[1]["rises_with"] = "read_at"
+    rising = parse_domain(_domain(fields))
+    for seed in SEEDS:
+        a, b = seed_rows(plain, {}, seed)["rentals"], seed_rows(rising, {}, seed)["rentals"]
+        assert sorted(r["value"] for r in a) == sorted(r["value"] for r in b)
+        assert [{**r, "value": 0} for r in a] == [{**r, "value": 0} for r in b]
+        by_card: dict[str, list] = {}
+        for r in b:
+            by_card.setdefault(r["card_id"], []).append((r["read_at"], r["value"]))
+        values = [[v for _, v in sorted(readings)] for readings in by_card.values()]
+        assert all(v == sorted(v) for v in values) and any(len(v) > 1 for v in values), seed
+        assert any(r["value"] != s["value"] for r, s in zip(a, b)), seed
+
+
+def test_rises_with_is_checked_at_compile_time() -> None:
+    domain = _domain([{"name": "value", "type": "integer", "rises_with": "nowhere"}])
+    with pytest.raises(CompileError, match="rises_with"):
+        compile_domain(parse_domain(domain))

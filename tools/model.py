@@ -106,6 +106,10 @@ class EntityField(_Strict):
                                                                "a month apart, on its billing day); or an expression "
                                                                "over the parent row: 14 if payment_frequency == "
                                                                "'biweekly' else 30")
+    rises_with: str | None = Field(default=None, description="integer and number fields: a date field of the "
+                                                             "row; among the rows of one parent row (by the table's "
+                                                             "first foreign key) the value rises with that date (a "
+                                                             "meter's readings, an odometer's mileage)")
     among: dict[str, list[Any]] | None = Field(
         default=None, description="foreign keys: {field of the referred table: [values]}: refers only to rows "
                                   "with one of those values (a refill to a completed visit); to any row when "

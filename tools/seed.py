@@ -129,6 +129,9 @@ class _Seeder:
         for f in e.fields:
             if f.every is not None:
                 self._cycles(e, f, out, len(e.data))
+        for f in e.fields:
+            if f.rises_with is not None:
+                _rising(e, f, out[len(e.data):])
         return out
 
     def _cycles(self, e: Entity, f: EntityField, rows: list[dict[str, Any]], given: int) -> None:
@@ -296,9 +299,10 @@ class _Seeder:
                        parents: list[tuple[Entity, dict[str, Any]]], ends: dt.datetime, day: bool,
                        rng: random.Random) -> bool:
         """Point each foreign key whose row began after `ends` at another row that began by then,
-        among those the other rows referred to agree with, that the key may be about and that hold
-        fewer than their share of rows (as `_foreign_key` chooses); `parents` follows. Not a key some field of the row reads
-        through (a charge's status follows its card's) or one the other rows referred to fix.
+        among those the other rows referred to agree with and that the key may be about, one holding
+        fewer than its share of rows where there is one (as `_foreign_key` chooses); `parents` follows. A key some field of the row reads
+        through (a charge's status follows its card's) moves only to a row alike in what is read (a
+        posted charge of a closed card to an older closed card); not one the other rows referred to fix.
         Whether every such key now refers to a row that began in time."""
         for at, (pe, prow) in enumerate(parents):
             start = _date(min(self._past_dates(pe, prow), default=None), day)
@@ -306,18 +310,19 @@ class _Seeder:
                 continue
             key = pe.primary_key
             g = next((x for x in e.fields if x.foreign_key == f"{pe.name}.{key}" and row.get(x.name) == prow[key]), None)
-            if g is None or g.name in given or g.name in seen or any(
-                    (x.by and next(iter(x.by)).startswith(g.name + ".")) or (x.same_as or "").startswith(g.name + ".")
-                    for x in e.fields):
+            if g is None or g.name in given or g.name in seen:
                 return False
+            through = {read.partition(".")[2] for x in e.fields
+                       for read in (next(iter(x.by)) if x.by else "", x.same_as or "") if read.startswith(g.name + ".")}
             known = _known(parents[:at] + parents[at + 1:])
             if g.foreign_key in known:
                 return False
             candidates = self.table_rows.get(pe.name, [])
             children, cap = self._room(e, g, candidates)
             earlier = [r for r in _agreeing(pe, candidates, known)
-                       if children[r[key]] < cap and _among(g, r)
+                       if _among(g, r) and all(r.get(x) == prow.get(x) for x in through)
                        and (b := _date(min(self._past_dates(pe, r), default=None), day)) is not None and b <= ends]
+            earlier = [r for r in earlier if children[r[key]] < cap] or earlier  # one over its share, if need be
             if not earlier:
                 return False
             chosen = rng.choice(earlier)
@@ -667,6 +672,21 @@ class _Seeder:
                 name, _, arg = provider.partition(":")
                 return getattr(self.fake, name)(*([arg] if arg else []))
         return self.fake.word()
+
+
+def _rising(e: Entity, f: EntityField, rows: list[dict[str, Any]]) -> None:
+    """`rises_with`: the values of the rows of one parent row (the table's first foreign key) dealt
+    again in the order of their dates, so a meter's readings only go up. The values stay the ones
+    drawn and nothing is drawn, so the tables after it are seeded as before."""
+    fk = next(x.name for x in e.fields if x.foreign_key)
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get(fk) is not None and r.get(f.name) is not None and _date(r.get(f.rises_with)) is not None:
+            groups.setdefault(r[fk], []).append(r)
+    for group in groups.values():
+        values = sorted(r[f.name] for r in group)
+        for r, v in zip(sorted(group, key=lambda r: _date(r[f.rises_with])), values):  # type: ignore[arg-type,return-value]
+            r[f.name] = v
 
 
 def _known(parents: list[tuple[Entity, dict[str, Any]]]) -> dict[str, Any]:

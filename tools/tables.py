@@ -263,6 +263,8 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                 _check_after(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
             if f.every is not None:
                 _check_every(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
+            if f.rises_with is not None:
+                _check_rises_with(f"entities[{i}] ({e.name}).{f.name}", f, e)
             if f.by is not None and (len(f.by) != 1 or next(iter(f.by)) not in {x.name for x in e.fields}):
                 other = next(iter(f.by)) if len(f.by) == 1 else ""
                 if "." not in other:  # "order_id.status": a field of the row a foreign key refers to
@@ -339,6 +341,16 @@ def _check_every(where: str, f: EntityField, e: Entity, tables: dict[str, Table]
         if used.names - known:
             raise CompileError(f"{where}: every {f.every!r} names {sorted(used.names - known)}, not fields of the row "
                                f"{fk.name} refers to ({', '.join(sorted(known))})")
+
+
+def _check_rises_with(where: str, f: EntityField, e: Entity) -> None:
+    """`rises_with: 'read_at'`: a number field rising with a date field of its row, in a table with
+    a foreign key (the rows of one parent row are put in order)."""
+    dated = [x.name for x in e.fields if x.type in ("date", "datetime")]
+    if f.type not in ("integer", "number") or f.rises_with not in dated or not any(x.foreign_key for x in e.fields):
+        raise CompileError(f"{where}: rises_with {f.rises_with!r} must name a date or datetime field of the row "
+                           f"({', '.join(dated) or 'none'}), on an integer or number field of a table with a "
+                           "foreign key (the rows of one parent row rise with that date)")
 
 
 def _check_after(where: str, f: EntityField, e: Entity, tables: dict[str, Table]) -> None:
