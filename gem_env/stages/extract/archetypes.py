@@ -145,7 +145,10 @@ class Archetype:
     places: Places | None = None         # the places a catalog searched by where serves (airports)
     extension: Extension | None = None   # the end of the record's period moved later, at a daily rate
     child_status_by: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the child's statuses a main
-                                         # record's status allows (an item of a pending order is not returned)
+                                         # record's status allows (a closed card's charges are all posted)
+    child_status_only: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a child status only under
+                                         # these main statuses, whatever others the text names (an item is
+                                         # returned only from a delivered order, not one "out for delivery")
     sector: str = ""                     # the kind of service, where the archetype alone says it ("utility"),
                                          # over the filter's keyword vote ("banking" for a utility's payment plan)
     sectors: tuple[str, ...] = ()        # the kinds of service it can be part of: a keyword vote for another
@@ -312,7 +315,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         editable=(_f("overdraft_protection", "boolean", description="turn overdraft protection on or off"),),
         child=("transaction",),
         child_fields=(_f("description", faker="company"), _f("amount", "number", range=[2, 2000]),
-                      _f("posted_at", "datetime")),
+                      _f("posted_at", "datetime", when={"pending": (-3, 0)})),
         child_statuses=("posted", "pending"),
         child_status_by=_NOTHING_PENDING_ONCE_CLOSED,
         move=Move("transfer", "funds", "transfer", "balance", ("open",), ("open",)),
@@ -340,7 +343,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                       _f("purchased_at", "datetime",  # on the day its order was placed
                          derived="add_days(purchased_at, days_between(date(purchased_at), main.placed_on))")),
         child_statuses=("ordered", "returned"), child_covers=True,
-        child_status_by={"pending": ("ordered",), "processed": ("ordered",), "cancelled": ("ordered",)},
+        child_status_only={"returned": ("delivered",)},
         request=("return",), request_verb="create",
         request_reasons=("damaged", "wrong item", "no longer needed"), request_from=("ordered",),
         request_main_from=("delivered",),
@@ -453,7 +456,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         main=("membership", "subscription"), statuses=("active", "frozen", "cancelled"),
         main_fields=(_f("plan", values=["Basic", "Standard", "Premium"], same_as="catalog.plan_name"),
                      _f("monthly_fee", "number", range=[5, 60], same_as="catalog.price"),
-                     _f("freezes_this_year", "integer", range=[0, 2], default=0),
+                     _f("freezes_this_year", "integer", range=[0, 2], default=0,
+                        by={"status": {"frozen": [1, 2]}}),  # a frozen one was frozen this year
                      _f("balance_due", "number", values=[0, 9.15, 24.5, 54.26], weights=[5, 1, 1, 1]), _f("started_on", "date")),
         actions=(Action("freeze", ("active",), "frozen", ("travel", "injury", "other"),
                         also_set=(("freezes_this_year", "r.freezes_this_year + 1"),)),

@@ -362,9 +362,13 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
 
     def _child_status_by(self) -> dict[str, Any]:
         """The child's statuses that its main record's status allows, as `by` on the main record's
-        status (an item of a pending order is not returned yet); {} when the archetype allows any."""
+        status (an item of a pending order, or of one out for delivery, is not returned yet); {}
+        when the archetype allows any."""
         cases = {ms: [c for c in cs if c in self.a.child_statuses] for ms, cs in self.a.child_status_by.items()
                  if ms in self.statuses}
+        for child, mains in self.a.child_status_only.items():
+            for ms in (ms for ms in self.statuses if ms not in mains):
+                cases[ms] = [c for c in cases.get(ms, self.a.child_statuses) if c != child]
         cases = {ms: cs for ms, cs in cases.items() if cs}
         return {"by": {f"{self.main_pk}.status": cases}} if cases else {}
 
