@@ -325,7 +325,7 @@ def _after_colon(sentence: str) -> str:
 
 _LOWERED = frozenset(("A An The Only There This That These Those Its It It's Your You You're Our We We're They "
                       "Their Each Every All Any Some No None Not Nothing Neither If When Once After Before Until "
-                      "Unless While Please Sorry Unfortunately Something Someone Too More Most Less To").split())
+                      "Unless While Please Sorry Unfortunately Something Someone Too More Most Less To Pending").split())
 _AFTER_COLON = re.compile(r": \{(\w+)\}")
 
 
@@ -464,8 +464,10 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
         # the assistant's own note on the customer, said to them as theirs ("that you were about to ...")
         # the customer is "you" all through: "... because they don't need it" said "because you don't need it"
         # (not where "them" is the customer after someone else's "they": "because they sent them the wrong item")
-        rest = told.group(2).rstrip(".!")
+        rest, colon, rule = told.group(2).rstrip(".!").partition(": ")  # (after a colon: the service's rule,
+        # whose "they" is not the customer: "pending transactions can't be disputed; wait until they post")
         rest = rest if re.search(r"\bthem\b", rest) else _THEY_WORDS.sub(lambda m: _THEY_YOU[m[0].lower()], rest)
+        rest += colon + rule
         rest = re.sub(r"\bwants to\b", "want to", rest)
         rest = re.sub(r"\b(but|and) was\b", r"\1 were", rest)
         return key, f"that you {_TO_YOU.get(told.group(1), told.group(1))} {rest}"

@@ -4,6 +4,7 @@ person, hand-off notes in one person, a quoted note without a doubled stop, no "
 from __future__ import annotations
 
 import random
+import re
 
 from agents import banks as B
 from agents import speech as S
@@ -78,6 +79,20 @@ def test_a_hand_off_note_speaks_of_the_customer_as_you_throughout():
     _, said = S._noted({"summary": "The customer wanted to transfer the funds (account ACC-1), but it wasn't "
                                    "possible: only an open account can send money."}, "pass your question")
     assert "policy" not in said and said.startswith("that you wanted to transfer")
+    _, said = S._noted({"summary": "The customer wanted to create a dispute for the charge (CHR-1), but it wasn't "
+                                   "possible: pending transactions can't be disputed; wait until they post."}, "x")
+    assert said.endswith("wait until they post") and "their" not in said, said  # the rule's "they" is not the customer
+
+
+def test_a_rule_after_because_goes_on_in_lower_case():
+    """"That is because Pending transactions can't be disputed": a status word is never a name."""
+    led = 0
+    for seed in range(40):
+        said = S.refuse(random.Random(seed), "create a dispute for your charge CHR-1",
+                        "Pending transactions can't be disputed; wait until they post.", [])
+        assert not re.search(r"[a-z,] Pending", said), said
+        led += "pending transactions" in said
+    assert led
 
 
 def test_a_quoted_note_keeps_one_stop():
