@@ -402,7 +402,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
                          before=before)
     priced = price(rng, quote) if quote else ""
     cases = [g for g in guidance or [] if for_one_case(g)]
-    costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
+    free = bool(due) and not any(amount for _, amount in due)  # no fee to pay: how one is taken is moot
+    costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases and not (free and _FEES.search(g))]
     fresh = [g for g in costs if not told_before(g, told)]
     terms_said = guide(rng, fresh) or (rng.choice(B.SAME_FEES if any(_FEES.search(g) for g in costs) else B.SAME_TERMS)
                                        if costs else "")

@@ -111,3 +111,16 @@ def test_records_that_fit_are_said_without_qualify():
                                5, "create a dispute for your transaction")
         assert "qualif" not in text, text
     assert not any("more than one here" in q for q in B.WHICH)
+
+
+def test_no_word_on_how_a_fee_is_taken_when_there_is_none():
+    """"This one has no early closure fee to pay. Note that the fee is deducted directly from the
+    account balance": with a fee due, how it is taken is said; with none, not."""
+    note = "The fee is deducted directly from the account balance and there is no alternative payment method."
+    for seed in range(20):
+        free = S.confirm(random.Random(seed), "close your account ACC-1", {"account_id": "ACC-1"}, re.compile("x^"),
+                         [], [note], due=[("early_closure_fee", 0.0)])
+        assert "deducted" not in free and "no early closure fee" in free.lower(), free
+        paid = S.confirm(random.Random(seed), "close your account ACC-1", {"account_id": "ACC-1"}, re.compile("x^"),
+                         [], [note], due=[("early_closure_fee", 15.0)])
+        assert "deducted" in paid and "$15" in paid, paid
