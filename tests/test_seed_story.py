@@ -54,3 +54,11 @@ def test_an_item_is_returned_only_from_a_delivered_order() -> None:
         assert {status[i["order_id"]] for i in back} <= {"delivered"}, seed
         returned += len(back)
     assert returned
+
+
+def test_overdraft_protection_is_a_checking_accounts():
+    """Savings accounts were seeded with overdraft protection on, which the assistant read out."""
+    for seed in SEEDS:
+        rows = _rows("accounts", "Checking and savings accounts: balance, transfer, overdraft protection.", seed)
+        on = {r["account_type"] for r in rows["accounts"] if r["overdraft_protection"]}
+        assert on == {"checking"}, seed
