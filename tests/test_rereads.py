@@ -191,8 +191,9 @@ def _patched_by_reply(messages: list[dict], read: dict, keys: set[str]) -> bool:
                 reply = json.loads(m.get("content") or "")
             except json.JSONDecodeError:
                 continue
-            if isinstance(reply, dict) and pk in reply and str(reply[pk]) == str(read.get(pk)):
-                said.update(reply)
+            own = next((k for k in reply if k == "id" or k.endswith("_id")), None) if isinstance(reply, dict) else None
+            if own == pk and str(reply[pk]) == str(read.get(pk)):  # (a refund's reply names its membership
+                said.update(reply)  # by that key too, and its status is the refund's)
     return all(k in said and _sorted(said[k]) == _sorted(read.get(k)) for k in keys)
 
 
