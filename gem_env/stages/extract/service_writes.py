@@ -8,7 +8,7 @@ from typing import Any
 from ...text.words import indefinite
 from ...tools.render import participle, plain_words, plural
 from .archetypes import tier_factor
-from .specialise import ADDS_DAYS
+from .specialise import ADDS_DAYS, STARTED
 
 
 _CHANGE_WORDS = {"change", "update", "edit", "new", "replace"}
@@ -116,7 +116,16 @@ class WriteTools:
             out.append((f"days_between({row}.{age.value[0]}, today) >= {age.value[1]}", age))  # type: ignore[index]
         if paid is not None and (verbs is None or paid.value[1] & verbs):  # type: ignore[index]
             out.append((f"coalesce({row}.{paid.value[0]}, 0) == 0", paid))  # type: ignore[index]
+        lock, when = self.sp.lock_hours, self.next_date()  # "Editing is locked within 13 hours of the upcoming occurrence"
+        if lock is not None and when and (verbs is None or lock.value[1] & verbs):  # type: ignore[index]
+            out.append((f"hours_between(now, {row}.{when}) >= {lock.value[0]}", lock))  # type: ignore[index]
         return out
+
+    def next_date(self) -> str | None:
+        """The main record's date of what comes next (a payment's send date, a visit's start): its
+        first date or date-time that is not when it started (`specialise.STARTED`)."""
+        return next((f["name"] for f in self.a.main_fields if f.get("type") in ("date", "datetime")
+                     and f["name"] not in STARTED), None)
 
     def _blocked_main(self, verbs: set[str], allowed: list[str]) -> list[dict[str, Any]]:
         """``require`` steps for the text's rules on tools doing those verbs."""
