@@ -277,9 +277,11 @@ def specialise(arch: Archetype, text: str, title: str = "") -> Specialisation:
     return sp
 
 
-#: "has been open for at least 6 months", "has been active for at least 2 months"
-_HELD_FOR = re.compile(r"\b(?:has|have)\s+been\s+(?:open(?:ed)?|active|issued|held|a\s+member|with\s+us)\s+for\s+"
-                       r"at\s+least\s+(\d{1,3}|one|two|three|six|twelve)\s+(day|week|month|year)s?\b", re.I)
+#: "has been open for at least 6 months", "has been active for at least 2 months", "must have been active
+#: for at least 14 days", "must be at least 60 days old"
+_HELD_FOR = re.compile(r"\b(?:(?:has|have|must\s+have)\s+been|must\s+be)\s+(?:open(?:ed)?|active|issued|held|a\s+member|with\s+us)"
+                       r"\s+for\s+at\s+least\s+(\d{1,3}|one|two|three|six|twelve)\s+(day|week|month|year)s?\b"
+                       r"|\bmust\s+be\s+at\s+least\s+(\d{1,3})\s+(day|week|month|year)s?\s+old\b", re.I)
 _COUNTS = {"one": 1, "two": 2, "three": 3, "six": 6, "twelve": 12}
 #: "has no unpaid fees", "without an outstanding balance"
 _UNPAID = re.compile(r"\b(?:no|without\s+(?:any|an)?)\s*(?:unpaid|outstanding|overdue)\s+(?:fees?|balance|charges?)\b", re.I)
@@ -305,12 +307,18 @@ def _read_eligibility(arch: Archetype, sp: Specialisation, at: Found, subject: s
         parts = f["name"].split("_")
         if any(p in verbs for p in parts if len(p) > 3):
             verbs.add(parts[0])
-    text = " ".join(s.split())  # the sentence as the refusal says it, not as the page wraps it
+    verbs |= {a.verb for a in arch.actions if _names_action(a.verb, verbs)}  # "Closing/Cancelling a Debit Card": close
+    # the sentence as the refusal says it: not as the page wraps it, nor with a checklist's label
+    # ("Minimum card age: The debit card must have been active for at least 14 days.")
+    text = re.sub(r"^[A-Z][\w ]{0,40}:\s+(?=[A-Z])", "", " ".join(s.split()))
     fields = {f["name"]: f for f in arch.main_fields}
     start = next((n for n in STARTED if fields.get(n, {}).get("type") == "date"), None)
+    if held and not held.group(0).lower().startswith(("has", "have")) and sp.main not in _words(s[:held.start()]):
+        held = None  # "The account must be at least 60 days old" of a card: another record's age
     if held and start and sp.min_age is None:
-        n = int(held.group(1)) if held.group(1).isdigit() else _COUNTS[held.group(1).lower()]
-        sp.min_age = Found((start, n * {"day": 1, "week": 7, "month": 30, "year": 365}[held.group(2).lower()], verbs),
+        said, unit = (held.group(1), held.group(2)) if held.group(1) else (held.group(3), held.group(4))
+        n = int(said) if said.isdigit() else _COUNTS[said.lower()]
+        sp.min_age = Found((start, n * {"day": 1, "week": 7, "month": 30, "year": 365}[unit.lower()], verbs),
                            at.start, at.end, text)
     owed = next((n for n, f in fields.items() if f.get("type") == "number" and _OWED.search(n)), None)
     if unpaid and owed and sp.paid_up is None:
