@@ -2112,6 +2112,9 @@ def test_opening_needs_a_live_account_of_a_kind_held_long_enough():
                 and sum(a["customer_id"] == c and a["account_type"] == "savings" for a in state["accounts"].values()) < 5]
     holders = [c for c in verified if holds(c)]
     assert len(holders) >= 2
+    # the profile lists each account's kind and opening date: the rule can be seen from it
+    found = sandbox.call("find_customer_by_email", {"email": state["customers"][holders[0]]["email"]})
+    assert found.ok and all({"account_type", "opened_on"} <= set(a) for a in found.value["accounts"]), found.value
     assert sandbox.call("open_account", {"customer_id": holders[0], "product_id": product}).ok
     for key, a in state["accounts"].items():  # the other holder's checking accounts closed: none left
         if a["customer_id"] == holders[1] and a["account_type"] == "checking" and a["status"] == "open":
@@ -2130,3 +2133,19 @@ def test_a_card_age_said_as_must_have_been_active_guards_the_titles_act():
         "The debit card must have been active for at least 14 days."
     assert not any(">= 60" in r for t in d.tools if t.kind == "write" for r in _requires(d, t.name))
     assert "days_between(card_row.issued_on, today) >= 14" not in _requires(d, "freeze_card")
+
+
+def test_a_refusal_by_the_texts_lock_is_drawn_before_one_by_status():
+    """The rows a change's anchor leaves out by a rule besides their status come first: a scheduled
+    payment sent tomorrow is refused by "Editing is locked within 13 hours", not a cancelled one by
+    its status (whose refusal would stop the search of that change's rows)."""
+    from gem_env.stages.tasks.make import anchor_rows
+    d = extract_text("Editing or canceling a scheduled payment", _PAYMENT_LOCK)
+    compiled = check_domain(d)
+    for name in ("change_payment_amount", "change_payment_send_date", "change_payment_frequency"):
+        blocked = anchor_rows(compiled, next(w for w in d.workflows if w.name == name), matching=False)
+        statuses = [r["status"] for r in blocked]
+        assert statuses[0] == "scheduled" and "scheduled" not in statuses[statuses.index("scheduled") + statuses.count("scheduled"):], statuses
+    tasks, _ = make_tasks(compiled, per_domain=6, kinds=("refuse",))
+    reasons = {r.reason for t in tasks for r in t.refusals}
+    assert "Editing is locked within 13 hours of the upcoming occurrence." in reasons, reasons

@@ -56,11 +56,14 @@ _MAX_COUNT = re.compile(r"\b(?:does\s+not\s+exceed|not\s+exceed|cannot\s+have\s+
                         r"fewer\s+than|maximum\s+of)\s+(\d{1,2})\s+((?:[a-z]+\s+){0,3}?)(accounts?|cards?)\b", re.I)
 _NO_STATUS = re.compile(r"\bno\s+(?:[a-z]+\s+){0,2}(?:accounts?|cards?)\s+(?:with\s+status\s+)?`?(closed|frozen|suspended)\b",
                         re.I)
-#: "Customer must already have at least one active Rho-Bank checking account": one of theirs must be live
-_HOLDS = re.compile(r"\bhave\s+at\s+least\s+one\s+(?P<state>active|open)\s+(?P<words>(?:[A-Za-z-]+\s+){0,3}?)(?:accounts?|cards?)\b",
-                    re.I)
-#: "Must have held their checking account for at least 14 days": ... for that long
-_HELD = re.compile(r"\b(?:have|has)\s+held\s+(?:their|the|an?|your|his|her)\s+(?P<words>(?:[A-Za-z-]+\s+){0,3}?)(?:accounts?|cards?)"
+#: "Customer must already have at least one active Rho-Bank checking account", "... at least one business
+#: checking account with status OPEN": one of theirs must be live
+_HOLDS = re.compile(r"\bhave\s+at\s+least\s+one\s+(?:(?P<state>active|open)\s+)?(?P<words>(?:[A-Za-z-]+\s+){0,3}?)(?:accounts?|cards?)"
+                    r"(?(state)\b|\s+with\s+status\s+`?(?:active|open)\b)", re.I)
+#: "Must have held their checking account for at least 14 days", "Existing business checking account must
+#: have been open for at least 30 days": ... for that long
+_HELD = re.compile(r"(?:\b(?:have|has)\s+held\s+(?:their|the|an?|your|his|her)\s+(?P<words>(?:[A-Za-z-]+\s+){0,3}?)(?:accounts?|cards?)"
+                   r"|\bexisting\s+(?P<kind>(?:[A-Za-z-]+\s+){0,3}?)(?:accounts?|cards?)\s+must\s+have\s+been\s+open(?:ed)?)"
                    r"\s+for\s+at\s+least\s+(?P<n>\d{1,3})\s+(?P<unit>day|week|month|year)s?\b", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _MIN_BALANCE = re.compile(r"\bbalance\s+of\s+at\s+least\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
@@ -180,7 +183,7 @@ def read_products(sp: Specialisation, text: str, title: str, kind_values: tuple[
             kind = next((k for k in kind_values if k in m.group("words").lower()), None)
             sp.eligibility.append(Found(("holds", kind), start, end, s[m.start():m.end()]))
         if m := _HELD.search(s):
-            kind = next((k for k in kind_values if k in m.group("words").lower()), None)
+            kind = next((k for k in kind_values if k in (m.group("words") or m.group("kind")).lower()), None)
             days = int(m.group("n")) * _UNIT_DAYS[m.group("unit").lower()]
             sp.eligibility.append(Found(("held_for", days, kind), start, end, s[m.start():m.end()]))
     kept: dict[str, Found] = {}
