@@ -2149,3 +2149,19 @@ def test_a_refusal_by_the_texts_lock_is_drawn_before_one_by_status():
     tasks, _ = make_tasks(compiled, per_domain=6, kinds=("refuse",))
     reasons = {r.reason for t in tasks for r in t.refusals}
     assert "Editing is locked within 13 hours of the upcoming occurrence." in reasons, reasons
+
+
+def test_no_extension_for_an_installment_of_a_plan_cancelled_before():
+    """A cancelled plan's installments are not due: the sandbox refuses an extension for one of a plan
+    cancelled earlier in the session (it let it through, described from the read before the cancel)."""
+    d = extract_text("BNPL plans", "Pay for a purchase in installments with a BNPL plan. You can cancel an active "
+                     "plan, turn autopay on or off, or request an extension for a scheduled installment if it is "
+                     "due soon. Late installments are charged late fees.")
+    assert d.entity("installments") is not None
+    sandbox = check_domain(d).new_sandbox()
+    state = sandbox.dump(["plans", "installments"])
+    key, inst = next((k, r) for k, r in sorted(state["installments"].items())
+                     if r["status"] == "scheduled" and state["plans"][r["plan_id"]]["status"] == "active")
+    assert sandbox.call("cancel_plan", {"plan_id": inst["plan_id"], "reason": "other"}).ok
+    refused = sandbox.call("request_extension", {"installment_id": key, "reason": "hardship"})
+    assert not refused.ok and "active plan" in refused.error and "cancelled" in refused.error
