@@ -2165,3 +2165,20 @@ def test_no_extension_for_an_installment_of_a_plan_cancelled_before():
     assert sandbox.call("cancel_plan", {"plan_id": inst["plan_id"], "reason": "other"}).ok
     refused = sandbox.call("request_extension", {"installment_id": key, "reason": "hardship"})
     assert not refused.ok and "active plan" in refused.error and "cancelled" in refused.error
+
+
+def test_a_raise_is_capped_at_a_multiple_of_the_current_value():
+    """"at most three times your current limit", "**Maximum Increase**: New limit cannot exceed 150% of
+    current limit": the new limit's most is the card's own limit times that (label and markup left out)."""
+    _, d = extract("bank/raise-card-limit.md")
+    assert "spending_limit <= round(card_row.spending_limit * 3, 2)" in _requires(d, "update_card_spending_limit")
+    d = extract_text("Debit card limit increase", "# Debit Card Limit Increase\n\nYou can ask to raise the spending "
+                     "limit of your debit card.\n\n- **Maximum Increase**: New limit cannot exceed 150% of current "
+                     "limit (50% boost maximum)\n")
+    rule = "spending_limit <= round(card_row.spending_limit * 1.5, 2)"
+    assert _requires(d, "update_card_spending_limit")[rule] == "New limit cannot exceed 150% of current limit (50% boost maximum)"
+    sandbox = check_domain(d).new_sandbox()
+    key, card = next((k, r) for k, r in sorted(sandbox.dump()["cards"].items()) if r["status"] == "active")
+    refused = sandbox.call("update_card_spending_limit", {"card_id": key, "spending_limit": card["spending_limit"] * 2})
+    assert not refused.ok and "150%" in refused.error
+    assert sandbox.call("update_card_spending_limit", {"card_id": key, "spending_limit": card["spending_limit"] * 1.2}).ok

@@ -121,6 +121,12 @@ class WriteTools:
             out.append((f"hours_between(now, {row}.{when}) >= {lock.value[0]}", lock))  # type: ignore[index]
         return out
 
+    def raised_most(self, name: str) -> Any:
+        """The text's most a number field may be raised to, as a multiple of its current value, where
+        the word it names the field by is the field's ("current limit": spending_limit); None else."""
+        most = self.sp.raise_most
+        return most if most is not None and most.value[1] in name.split("_") else None  # type: ignore[index]
+
     def next_date(self) -> str | None:
         """The main record's date of what comes next (a payment's send date, a visit's start): its
         first date or date-time that is not when it started (`specialise.STARTED`)."""
@@ -326,6 +332,10 @@ class WriteTools:
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
         effect += self._cap_rules(name, row)
+        if (most := self.raised_most(name)) is not None:  # "at most three times your current limit"
+            effect.append({"require": f"{name} <= round({row}.{name} * {most.value[0]:g}, 2)",  # type: ignore[index]
+                           "message": most.text[:300]})
+            self._cite(most)
         effect += self.cycle_guards(name, row)  # "You cannot change plan more than once in the same billing cycle."
         counted = {}
         if (limited := self.verb_limit(f)) is not None:  # "at most twice"

@@ -35,6 +35,13 @@ _OLD = re.compile(r"\bwithin\s+(\d{1,3})\s+(day|week|month)s?\s+old\b", re.I)
 #: "Editing is locked within 13 hours of the upcoming occurrence": no change that close to the record's next date
 _LOCKED = re.compile(r"\b([a-z]+)\s+(?:is|are|remains?)\s+(?:locked|not\s+(?:possible|allowed))\s+within\s+(\d{1,3})\s+"
                      r"hours?\b", re.I)
+#: "at most three times your current limit", "New limit cannot exceed 150% of current limit": how far a
+#: number may be raised, by the word naming it
+_TIMES_CURRENT = re.compile(r"\b(?:at\s+most|no\s+more\s+than|up\s+to)\s+(twice|two|three|four|five|\d)\s+times\s+"
+                            r"(?:your|the|its)\s+current\s+([a-z]+)", re.I)
+_PERCENT_CURRENT = re.compile(r"\b(?:cannot|can't|must\s+not|may\s+not)\s+exceed\s+(\d{3})\s*%\s+of\s+(?:the\s+|your\s+|its\s+)?"
+                              r"current\s+([a-z]+)", re.I)
+_FACTORS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _UNDER = re.compile(r"\b(?:under|less\s+than|below)\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
 _AT_LEAST = re.compile(r"\b(?:at\s+least|minimum\s+of|no\s+less\s+than)\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
 _OUR_SIDE = re.compile(r"\b(?:we|our\s+team)\b[^.]*\b(?:reply|respond|answer|process|resolve|review|refund|"
@@ -100,6 +107,7 @@ class Specialisation:
     deadline: Found | None = None                                  # (date field, days, verb lemmas): until N before
     min_age: Found | None = None                                   # (date field, days, verb lemmas): held N days first
     lock_hours: Found | None = None                                # (hours, verb lemmas): locked within N hours of the next date
+    raise_most: Found | None = None                                # (factor, word): "at most three times your current limit"
     paid_up: Found | None = None                                   # (number field, verb lemmas): nothing owed first
     only_from: dict[str, Found] = field(default_factory=dict)      # action verb -> allowed statuses
     reply_days: Found | None = None                                # we reply within N business days
@@ -310,7 +318,7 @@ def _read_eligibility(arch: Archetype, sp: Specialisation, at: Found, subject: s
     verbs |= {a.verb for a in arch.actions if _names_action(a.verb, verbs)}  # "Closing/Cancelling a Debit Card": close
     # the sentence as the refusal says it: not as the page wraps it, nor with a checklist's label
     # ("Minimum card age: The debit card must have been active for at least 14 days.")
-    text = re.sub(r"^[A-Z][\w ]{0,40}:\s+(?=[A-Z])", "", " ".join(s.split()))
+    text = re.sub(r"^[A-Z][\w ]{0,40}:\s+(?=[A-Z])", "", " ".join(re.sub(r"[*`]", "", s).split()))
     fields = {f["name"]: f for f in arch.main_fields}
     start = next((n for n in STARTED if fields.get(n, {}).get("type") == "date"), None)
     if held and not held.group(0).lower().startswith(("has", "have")) and sp.main not in _words(s[:held.start()]):
@@ -466,6 +474,12 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[s
         # the text's "must be within 60 days old" said as a rule reads: at most N days old
         said = f"{indefinite(child).capitalize()} must be at most {n} days old for {indefinite(request)}"
         sp.window_days = Found(n, at.start, at.end, said)
+    most = _TIMES_CURRENT.search(s) or _PERCENT_CURRENT.search(s)
+    if most and sp.raise_most is None:
+        n = most.group(1).lower()
+        factor = _FACTORS.get(n) or (int(n) / 100 if most.re is _PERCENT_CURRENT else int(n))
+        text = re.sub(r"^[A-Z][\w ]{0,40}:\s+(?=[A-Z])", "", " ".join(re.sub(r"[*`]", "", s).split()))
+        sp.raise_most = Found((factor, most.group(2).lower()), at.start, at.end, text)
     lock = _LOCKED.search(s)
     if lock and sp.lock_hours is None:
         sp.lock_hours = found((int(lock.group(2)), _words(lock.group(1))))
