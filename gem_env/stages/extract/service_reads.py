@@ -36,7 +36,9 @@ class ReadTools:
         """The owner's records as their profile lists them: id and status, and the kind (checking,
         savings) where a rule over the owner's other records reads it ("no linked business savings
         accounts that are still OPEN"), and the date each was opened where opening one needs one held
-        that long, so the rule can be seen from the list."""
+        that long, so the rule can be seen from the list (not a balance: "an existing checking account
+        with a balance of at least $100" is seen by opening them, and which has the most is a question
+        of its own)."""
         kind = self.a.opening.kind_field if self.a.opening else None
         named = kind is not None and any(f.value[0] is not None or f.value[3] is not None  # type: ignore[index]
                                           for held in self.sp.others_held.values() for f in held)
@@ -48,9 +50,6 @@ class ReadTools:
         start = next((n for n in STARTED if any(f["name"] == n and f.get("type") == "date" for f in self.a.main_fields)), None)
         if start and any(v[0] == "held_for" for v in holds):
             more += f", {start}: x.{start}"
-        if self.opening() and any(f.value[0] == "min_balance" for f in self.sp.eligibility) \
-                and any(f["name"] == "balance" for f in self.a.main_fields):  # "a balance of at least $2,500"
-            more += ", balance: x.balance"
         return f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status{more}}} for x in held]"
 
     def find_owner_by_email(self) -> dict[str, Any]:
