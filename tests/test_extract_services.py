@@ -2030,3 +2030,158 @@ def test_an_eligibility_sentence_naming_no_act_guards_the_change_the_title_names
     new = next(k for k, r in sandbox.dump()["cards"].items() if r["status"] == "active" and r["issued_on"] > "2024-07-19")
     refused = sandbox.call("update_card_spending_limit", {"card_id": new, "spending_limit": 1000})
     assert not refused.ok and "at least 6 months" in refused.error
+
+
+_DISPUTE_CHECKLIST = """# Internal: Filing a Debit Card Transaction Dispute
+
+When a customer needs to file a dispute for a debit card transaction, the agent must gather the details.
+
+## Eligibility
+
+- Customer must be verified
+- Transaction must be within 60 days old
+"""
+_PAYMENT_LOCK = """# Editing or canceling a scheduled payment
+
+You can change the amount, the send date or the frequency of a scheduled payment, or cancel it.
+Editing is locked within 13 hours of the upcoming occurrence.
+"""
+_SAVINGS_OPENING = """# Internal: Opening Personal Savings Accounts
+
+Procedure for opening personal savings accounts.
+Eligibility requirements: 1) Customer must be verified, 2) Customer must already have at least one active checking account, 3) Cannot have more than 5 personal savings accounts, 4) Must have held their checking account for at least 14 days.
+Products: the Silver Plus Account and the Gold Account.
+"""
+_CARD_CLOSING = """# Internal: Closing/Cancelling a Debit Card
+
+Verify all of the following before closing:
+- Minimum card age: The debit card must have been active for at least 14 days.
+- Account Age: The account must be at least 60 days old.
+"""
+
+
+def _requires(d: Domain, tool: str) -> dict[str, str]:
+    return {s.require: s.message for s in d.tool(tool).effect if isinstance(s, RequireStep)}
+
+
+def test_an_age_limit_on_the_record_a_request_is_filed_on():
+    """"Transaction must be within 60 days old": the dispute's transaction, said as a rule reads."""
+    d = extract_text("Filing a Debit Card Transaction Dispute", _DISPUTE_CHECKLIST)
+    rule = "days_between(transaction_row.posted_at, today) <= 60"
+    assert _requires(d, "create_dispute")[rule] == "A transaction must be at most 60 days old for a dispute"
+    flow = next(w for w in d.workflows if w.name == "create_dispute")
+    assert "days_between(row.posted_at, today) <= 60" in flow.anchor.filter
+    sandbox = check_domain(d).new_sandbox()
+    old = next(k for k, r in sandbox.dump()["transactions"].items() if r["posted_at"] < "2024-11-15")
+    refused = sandbox.call("create_dispute", {"transaction_id": old, "reason": "fraud"})
+    assert not refused.ok and "at most 60 days old" in refused.error
+
+
+def test_a_lock_before_the_next_date_counts_hours_from_the_domains_clock():
+    """"Editing is locked within 13 hours of the upcoming occurrence": every change of a payment, to
+    the hour from the fixed clock (12:00; a payment sent tomorrow is 12 hours away), not its cancelling."""
+    d = extract_text("Editing or canceling a scheduled payment", _PAYMENT_LOCK)
+    lock = "hours_between(now, payment_row.send_date) >= 13"
+    for name in ("update_payment_amount", "update_payment_send_date", "update_payment_frequency"):
+        assert _requires(d, name).get(lock) == "Editing is locked within 13 hours of the upcoming occurrence.", name
+    assert lock not in _requires(d, "cancel_payment")
+    sandbox = check_domain(d).new_sandbox()
+    rows = [(k, r) for k, r in sandbox.dump()["payments"].items() if r["status"] == "scheduled"]
+    near = next(k for k, r in rows if r["send_date"] <= "2025-01-16")
+    far = next(k for k, r in rows if r["send_date"] >= "2025-01-17")
+    refused = sandbox.call("update_payment_amount", {"payment_id": near, "amount": 1234.5})
+    assert not refused.ok and "locked within 13 hours" in refused.error
+    assert sandbox.call("update_payment_amount", {"payment_id": far, "amount": 1234.5}).ok
+
+
+def test_opening_needs_a_live_account_of_a_kind_held_long_enough():
+    """"must already have at least one active checking account" and "Must have held their checking
+    account for at least 14 days": one rule over the customer's other accounts; both sides seeded."""
+    d = extract_text("Opening Personal Savings Accounts", _SAVINGS_OPENING)
+    rule = ("len([x for x in rows('accounts', {customer_id: customer_row.customer_id}) if x.status == 'open' and "
+            "x.account_type == 'checking' and days_between(x.opened_on, today) >= 14]) > 0")
+    assert _requires(d, "open_account")[rule] == "A new account needs an open checking account held for at least 14 days"
+    sandbox = check_domain(d).new_sandbox()
+    state = sandbox.dump(["customers", "accounts", "products"])
+    product = next(iter(state["products"]))
+
+    def holds(c: str) -> bool:
+        return any(a["customer_id"] == c and a["status"] == "open" and a["account_type"] == "checking"
+                   and a["opened_on"] <= "2025-01-01" for a in state["accounts"].values())
+    verified = [c for c, r in state["customers"].items() if r["verified"]
+                and sum(a["customer_id"] == c and a["account_type"] == "savings" for a in state["accounts"].values()) < 5]
+    holders = [c for c in verified if holds(c)]
+    assert len(holders) >= 2
+    # the profile lists each account's kind and opening date: the rule can be seen from it
+    found = sandbox.call("get_customer_details", {"customer_id": holders[0]})
+    assert found.ok and all({"account_type", "opened_on"} <= set(a) for a in found.value["accounts"]), found.value
+    # (finding the customer shows id and status only: after a change, the assistant reads the profile again)
+    email = state["customers"][holders[0]]["email"]
+    assert all("opened_on" not in a for a in sandbox.call("find_customer_by_email", {"email": email}).value["accounts"])
+    assert sandbox.call("open_account", {"customer_id": holders[0], "product_id": product}).ok
+    for key, a in state["accounts"].items():  # the other holder's checking accounts closed: none left
+        if a["customer_id"] == holders[1] and a["account_type"] == "checking" and a["status"] == "open":
+            assert sandbox.call("close_account", {"account_id": key, "reason": "fees"}).ok
+    refused = sandbox.call("open_account", {"customer_id": holders[1], "product_id": product})
+    assert not refused.ok and "held for at least 14 days" in refused.error
+
+
+def test_a_card_age_said_as_must_have_been_active_guards_the_titles_act():
+    """"The debit card must have been active for at least 14 days" under "Closing/Cancelling a Debit
+    Card" guards closing (label left out of what a refusal says); "The account must be at least 60 days
+    old" is another record's age, not the card's."""
+    d = extract_text("Closing/Cancelling a Debit Card", _CARD_CLOSING)
+    close = _requires(d, "close_card")
+    assert close.get("days_between(card_row.issued_on, today) >= 14") == \
+        "The debit card must have been active for at least 14 days."
+    assert not any(">= 60" in r for t in d.tools if t.kind == "write" for r in _requires(d, t.name))
+    assert "days_between(card_row.issued_on, today) >= 14" not in _requires(d, "freeze_card")
+
+
+def test_a_refusal_by_the_texts_lock_is_drawn_before_one_by_status():
+    """The rows a change's anchor leaves out by a rule besides their status come first: a scheduled
+    payment sent tomorrow is refused by "Editing is locked within 13 hours", not a cancelled one by
+    its status (whose refusal would stop the search of that change's rows)."""
+    from gem_env.stages.tasks.make import anchor_rows
+    d = extract_text("Editing or canceling a scheduled payment", _PAYMENT_LOCK)
+    compiled = check_domain(d)
+    for name in ("change_payment_amount", "change_payment_send_date", "change_payment_frequency"):
+        blocked = anchor_rows(compiled, next(w for w in d.workflows if w.name == name), matching=False)
+        statuses = [r["status"] for r in blocked]
+        assert statuses[0] == "scheduled" and "scheduled" not in statuses[statuses.index("scheduled") + statuses.count("scheduled"):], statuses
+    tasks, _ = make_tasks(compiled, per_domain=6, kinds=("refuse",))
+    reasons = {r.reason for t in tasks for r in t.refusals}
+    assert "Editing is locked within 13 hours of the upcoming occurrence." in reasons, reasons
+
+
+def test_no_extension_for_an_installment_of_a_plan_cancelled_before():
+    """A cancelled plan's installments are not due: the sandbox refuses an extension for one of a plan
+    cancelled earlier in the session (it let it through, described from the read before the cancel)."""
+    d = extract_text("BNPL plans", "Pay for a purchase in installments with a BNPL plan. You can cancel an active "
+                     "plan, turn autopay on or off, or request an extension for a scheduled installment if it is "
+                     "due soon. Late installments are charged late fees.")
+    assert d.entity("installments") is not None
+    sandbox = check_domain(d).new_sandbox()
+    state = sandbox.dump(["plans", "installments"])
+    key, inst = next((k, r) for k, r in sorted(state["installments"].items())
+                     if r["status"] == "scheduled" and state["plans"][r["plan_id"]]["status"] == "active")
+    assert sandbox.call("cancel_plan", {"plan_id": inst["plan_id"], "reason": "other"}).ok
+    refused = sandbox.call("request_extension", {"installment_id": key, "reason": "hardship"})
+    assert not refused.ok and "active plan" in refused.error and "cancelled" in refused.error
+
+
+def test_a_raise_is_capped_at_a_multiple_of_the_current_value():
+    """"at most three times your current limit", "**Maximum Increase**: New limit cannot exceed 150% of
+    current limit": the new limit's most is the card's own limit times that (label and markup left out)."""
+    _, d = extract("bank/raise-card-limit.md")
+    assert "spending_limit <= round(card_row.spending_limit * 3, 2)" in _requires(d, "update_card_spending_limit")
+    d = extract_text("Debit card limit increase", "# Debit Card Limit Increase\n\nYou can ask to raise the spending "
+                     "limit of your debit card.\n\n- **Maximum Increase**: New limit cannot exceed 150% of current "
+                     "limit (50% boost maximum)\n")
+    rule = "spending_limit <= round(card_row.spending_limit * 1.5, 2)"
+    assert _requires(d, "update_card_spending_limit")[rule] == "New limit cannot exceed 150% of current limit (50% boost maximum)"
+    sandbox = check_domain(d).new_sandbox()
+    key, card = next((k, r) for k, r in sorted(sandbox.dump()["cards"].items()) if r["status"] == "active")
+    refused = sandbox.call("update_card_spending_limit", {"card_id": key, "spending_limit": card["spending_limit"] * 2})
+    assert not refused.ok and "150%" in refused.error
+    assert sandbox.call("update_card_spending_limit", {"card_id": key, "spending_limit": card["spending_limit"] * 1.2}).ok

@@ -182,3 +182,34 @@ def test_a_heading_or_a_cut_line_is_no_outcome_of_the_prompt() -> None:
     lines = policy_lines(_example("shop/extra-fee-on-an-order.md").domain)
     assert not any(line.startswith(("An extra fee on your order", "Apologise, explain")) for line in lines), lines
     assert "A cancelled order cannot have its fee removed, because nothing was charged." in lines
+
+
+def test_an_eligibility_rule_no_tool_checks_is_left_out_of_the_prompt() -> None:
+    """A checklist's requirement the sandbox does not check ("Customer must have the physical card in
+    their possession", "Savings accounts ... are not eligible") stays in the text but not in the
+    prompt: the assistant would be shown it and then write past it. One a check covers stays, known
+    by a figure it states, a status it names, its words or a verified flag."""
+    from gem_env.stages.ground.policy_lines import unenforced_eligibility
+    checks = [("days_between(card_row.issued_on, today) >= 14", "The debit card must have been active for at least 14 days."),
+              ("count_rows('transactions', {card_id: card_row.card_id, status: 'pending'}) == 0",
+               "A card with pending transactions cannot be closed"),
+              ("customer_row.verified", "A new account needs the customer's identity to be verified"),
+              ("account_row.account_type != 'savings' or len([x for x in rows('accounts', {customer_id: "
+               "account_row.customer_id, account_type: 'checking', status: 'open'})]) > 0",
+               "To close this account, you must have at least one active business checking account remaining")]
+    for enforced in ("Minimum card age: The debit card must have been active for at least 2 weeks.",
+                     "No pending transactions: The card must not have any pending or processing transactions.",
+                     "Customer must be verified.",
+                     "Customer must have at least one active business checking account remaining.",
+                     "Transfers arrive within 1 business day."):  # no requirement: a timing
+        assert not unenforced_eligibility(enforced, checks), enforced
+    for unchecked in ("Customer must have the physical card in their possession.",
+                      "Card must not be expired (check expiration_date).",
+                      "Some checks are not eligible for mobile deposit (for example, altered checks).",
+                      "Account Age: The account must be at least 60 days old.",
+                      "Customer cannot exceed 3 replacement cards per year."):
+        assert unenforced_eligibility(unchecked, checks), unchecked
+    d = _example("bank/freeze-a-card.md")
+    lines = policy_lines(d.domain)
+    assert lines and not any(unenforced_eligibility(x, [(s.require, s.message) for t in d.domain.tools
+                                                        for s in t.effect if hasattr(s, "require")]) for x in lines)

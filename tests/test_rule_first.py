@@ -64,7 +64,10 @@ def test_no_refusal_when_refusals_are_not_asked_for() -> None:
 
 def test_the_added_refusal_is_by_a_rule_the_text_states_not_a_status_guard() -> None:
     """"A booking that is cancelled cannot be changed" guards any service's writes: a domain whose
-    tasks hold no refusal gets none by it in place of the kind its rotation gives (a lookup)."""
+    tasks hold no refusal gets none by it; its last task refuses by the text's own rule ("Light fares
+    cannot be changed."), reached now that the bookings a rule besides their status leaves out are
+    tried first (a cancelled one's guard used to end the search: a lookup came in its place)."""
     tasks, _ = make_tasks(_example("airline/change-a-booking.md"), per_domain=3)
-    assert [t.category for t in tasks] == ["complete", "multi_request", "lookup"], \
+    assert [t.category for t in tasks] == ["complete", "multi_request", "refuse"], \
         [(t.category, t.refusals) for t in tasks]
+    assert [r.reason for r in tasks[-1].refusals] == ["Light fares cannot be changed."]

@@ -580,6 +580,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_status_by={"paid off": ("paid",), "cancelled": ("paid",)},
         request=("extension",), request_verb="request", request_reasons=("hardship", "billing error"),
         request_from=("scheduled", "late"),
+        request_main_from=("active",),  # a cancelled plan's installments are not due: none is extended
     ),
     Archetype(
         key="access", owner="customer",

@@ -232,6 +232,8 @@ class Flows:
             conds.append(f"row.{limited[0]} < {limited[1].value}")
         if self.cycle_rule("once", name) is not None:  # "once per billing cycle"
             conds.append(self.changed_before(name, "row"))
+        if (most := self.raised_most(name)) is not None:  # "at most three times your current limit"
+            conds.append(f"({new}) <= round(row.{name} * {most.value[0]:g}, 2)")
         if (cap := self.cap_of(name)) is not None:
             conds.append(f"({new}) <= {cap.value}")  # the raised limit stays within the text's cap ("at or below $1,250")
         if (caps := self.caps()) is not None and name in caps[:2]:  # the new number fits the room, or the room the number

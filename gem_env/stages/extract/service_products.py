@@ -24,7 +24,8 @@ from typing import Any
 
 from ...tools.render import is_count
 from .service_feature import Feature, present
-from .specialise import Found, Specialisation
+from ...text.words import indefinite
+from .specialise import STARTED, Found, Specialisation
 
 # the title is about getting one ("Opening Business Checking Accounts", "Apply for ..."), or the text says
 # to open or apply for one; not "Account status is OPEN" or "opened on"
@@ -55,6 +56,16 @@ _MAX_COUNT = re.compile(r"\b(?:does\s+not\s+exceed|not\s+exceed|cannot\s+have\s+
                         r"fewer\s+than|maximum\s+of)\s+(\d{1,2})\s+((?:[a-z]+\s+){0,3}?)(accounts?|cards?)\b", re.I)
 _NO_STATUS = re.compile(r"\bno\s+(?:[a-z]+\s+){0,2}(?:accounts?|cards?)\s+(?:with\s+status\s+)?`?(closed|frozen|suspended)\b",
                         re.I)
+#: "Customer must already have at least one active Rho-Bank checking account", "... at least one business
+#: checking account with status OPEN": one of theirs must be live
+_HOLDS = re.compile(r"\bhave\s+at\s+least\s+one\s+(?:(?P<state>active|open)\s+)?(?P<words>(?:[A-Za-z-]+\s+){0,3}?)(?:accounts?|cards?)"
+                    r"(?(state)\b|\s+with\s+status\s+`?(?:active|open)\b)", re.I)
+#: "Must have held their checking account for at least 14 days", "Existing business checking account must
+#: have been open for at least 30 days": ... for that long
+_HELD = re.compile(r"(?:\b(?:have|has)\s+held\s+(?:their|the|an?|your|his|her)\s+(?P<words>(?:[A-Za-z-]+\s+){0,3}?)(?:accounts?|cards?)"
+                   r"|\bexisting\s+(?P<kind>(?:[A-Za-z-]+\s+){0,3}?)(?:accounts?|cards?)\s+must\s+have\s+been\s+open(?:ed)?)"
+                   r"\s+for\s+at\s+least\s+(?P<n>\d{1,3})\s+(?P<unit>day|week|month|year)s?\b", re.I)
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _MIN_BALANCE = re.compile(r"\bbalance\s+of\s+at\s+least\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
 
 
@@ -168,6 +179,13 @@ def read_products(sp: Specialisation, text: str, title: str, kind_values: tuple[
         if m := _MIN_BALANCE.search(s):
             kind = next((k for k in kind_values if k in s[:m.start()].lower()), None)
             sp.eligibility.append(found(("min_balance", float(m.group(1).replace(",", "")), kind)))
+        if m := _HOLDS.search(s):
+            kind = next((k for k in kind_values if k in m.group("words").lower()), None)
+            sp.eligibility.append(Found(("holds", kind), start, end, s[m.start():m.end()]))
+        if m := _HELD.search(s):
+            kind = next((k for k in kind_values if k in (m.group("words") or m.group("kind")).lower()), None)
+            days = int(m.group("n")) * _UNIT_DAYS[m.group("unit").lower()]
+            sp.eligibility.append(Found(("held_for", days, kind), start, end, s[m.start():m.end()]))
     kept: dict[str, Found] = {}
     for f in sp.eligibility:  # the first sentence stating a kind of rule (a summary repeats the list)
         kept.setdefault(f.value[0], f)  # type: ignore[index]
@@ -280,6 +298,11 @@ class Openings:
             elif rule[0] == "no_status" and rule[1] in self.statuses:
                 out.append((f"count_rows('{mains}', {{{opk}: {row}.{opk}, status: '{rule[1]}'}}) == 0",
                             f"A new {m} cannot be opened for a customer with {'an' if rule[1][0] in 'aeiou' else 'a'} {rule[1]} {m}", f))
+            elif rule[0] == "holds" and (held := self._held(row, rule[1])) is not None:
+                out.append((*held, f))
+            elif rule[0] == "held_for" and not any(g.value[0] == "holds" for g in self.sp.eligibility) \
+                    and (held := self._held(row, rule[2])) is not None:
+                out.append((*held, f))
             elif rule[0] == "min_balance" and any(x["name"] == "balance" for x in self.a.main_fields):
                 first, kind = self.statuses[0], rule[2]
                 of_kind = f" and x.{self._kind_field()} == '{kind}'" if kind else ""
@@ -288,6 +311,24 @@ class Openings:
                             f"A new {m} needs an existing {first} {kind + ' ' if kind else ''}{m} with a balance of at "
                             f"least ${rule[1]:,.0f}", f))
         return out
+
+    def _held(self, row: str, kind: str | None) -> tuple[str, str] | None:
+        """(condition, message) of "must already have at least one active checking account" and "must
+        have held their checking account for at least 14 days" (`sp.eligibility` "holds" and
+        "held_for", one rule where the text states both): one of the owner's records, live (the
+        first status), of that kind, and opened that many days ago; None where the record has no
+        kind field for a kind the text names, or no start date for a time it names."""
+        fields = {x["name"]: x for x in self.a.main_fields}
+        days = next((g.value[1] for g in self.sp.eligibility if g.value[0] == "held_for"), None)
+        start = next((n for n in STARTED if fields.get(n, {}).get("type") == "date"), None)
+        if kind and self._kind_field() not in fields or days and start is None:
+            return None
+        m, first, opk = self.sp.main, self.statuses[0], self.owner_pk
+        conds = [f"x.status == '{first}'", *([f"x.{self._kind_field()} == '{kind}'"] if kind else []),
+                 *([f"days_between(x.{start}, today) >= {days}"] if days else [])]
+        said = f"{first} {kind + ' ' if kind else ''}{m.replace('_', ' ')}"
+        return (f"len([x for x in rows('{self.mains}', {{{opk}: {row}.{opk}}}) if {' and '.join(conds)}]) > 0",
+                f"A new {m.replace('_', ' ')} needs {indefinite(said)}" + (f" held for at least {days} days" if days else ""))
 
     def open_tool(self) -> dict[str, Any]:
         m, o, k = self.sp.main, self.a.owner, self.sp.catalog

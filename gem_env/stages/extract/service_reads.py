@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...text.words import indefinite
+from .specialise import STARTED
 
 
 def _fields(entity: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
@@ -31,14 +32,27 @@ class ReadTools:
             out.append(self.get_request_status())
         return out
 
-    def held_list(self) -> str:
+    def held_list(self, profile: bool = False) -> str:
         """The owner's records as their profile lists them: id and status, and the kind (checking,
         savings) where a rule over the owner's other records reads it ("no linked business savings
-        accounts that are still OPEN"), so the rule can be seen from the list."""
+        accounts that are still OPEN"); and, in the `profile` (which opening one reads before it), the
+        kind and the date each was opened where opening one needs one held that long, so the rule can
+        be seen from the list (not in what finding the customer shows: the assistant would find them
+        again to see their accounts after a change; nor a balance: "an existing checking account with
+        a balance of at least $100" is seen by opening them, and which has the most is a question of
+        its own)."""
         kind = self.a.opening.kind_field if self.a.opening else None
         named = kind is not None and any(f.value[0] is not None or f.value[3] is not None  # type: ignore[index]
                                           for held in self.sp.others_held.values() for f in held)
+        # "must already have at least one active checking account ... held for at least 14 days": the
+        # kind and the date each was opened on, where opening one needs such an account
+        holds = [f.value for f in self.sp.eligibility if f.value[0] in ("holds", "held_for")] \
+            if profile and self.opening() else []
+        named = named or kind is not None and any(v[-1] is not None for v in holds)
         more = f", {kind}: x.{kind}" if named else ""
+        start = next((n for n in STARTED if any(f["name"] == n and f.get("type") == "date" for f in self.a.main_fields)), None)
+        if start and any(v[0] == "held_for" for v in holds):
+            more += f", {start}: x.{start}"
         return f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status{more}}} for x in held]"
 
     def find_owner_by_email(self) -> dict[str, Any]:
@@ -80,7 +94,7 @@ class ReadTools:
             [{"find": self.owners, "as": o, "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},
              {"find": self.mains, "as": "held", "many": True, "where": {pk: pk}},
              {"return": {**{f: f"{o}.{f}" for f in shown},
-                         self.mains: self.held_list()}}],
+                         self.mains: self.held_list(profile=True)}}],
             self.span_for(o, "profile") or self.span_for(o, "account"))
 
     def get_main_details(self) -> dict[str, Any]:

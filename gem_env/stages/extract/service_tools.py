@@ -243,6 +243,10 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             if (cap := self.cap_of(f["name"])) is not None and "range" in f:
                 lo = min(f["range"][0], cap.value * 0.4)  # no card seeded above the text's cap ("at or below $1,250")
                 f["range"] = [lo, cap.value]
+            if sp.lock_hours is not None and f["name"] == self.next_date() and "range" in f:
+                # "Editing is locked within 13 hours of the upcoming occurrence": some are that close
+                days = -(-int(sp.lock_hours.value[0]) // 24)  # type: ignore[index]
+                f["range"] = [shift(self.clock, 1, f["type"]), shift(self.clock, 2 * days + 4, f["type"])]
             main_fields.append(self._dated_by_status(f, self.statuses))
             main_fields += [x for after, fields in added if after == f["name"] for x in fields]
         main_fields += [x for after, fields in added if after is None for x in fields]

@@ -8,7 +8,7 @@ from typing import Any
 from ...text.words import indefinite
 from ...tools.render import participle, plain_words, plural
 from .archetypes import tier_factor
-from .specialise import ADDS_DAYS
+from .specialise import ADDS_DAYS, STARTED
 
 
 _CHANGE_WORDS = {"change", "update", "edit", "new", "replace"}
@@ -116,7 +116,22 @@ class WriteTools:
             out.append((f"days_between({row}.{age.value[0]}, today) >= {age.value[1]}", age))  # type: ignore[index]
         if paid is not None and (verbs is None or paid.value[1] & verbs):  # type: ignore[index]
             out.append((f"coalesce({row}.{paid.value[0]}, 0) == 0", paid))  # type: ignore[index]
+        lock, when = self.sp.lock_hours, self.next_date()  # "Editing is locked within 13 hours of the upcoming occurrence"
+        if lock is not None and when and (verbs is None or lock.value[1] & verbs):  # type: ignore[index]
+            out.append((f"hours_between(now, {row}.{when}) >= {lock.value[0]}", lock))  # type: ignore[index]
         return out
+
+    def raised_most(self, name: str) -> Any:
+        """The text's most a number field may be raised to, as a multiple of its current value, where
+        the word it names the field by is the field's ("current limit": spending_limit); None else."""
+        most = self.sp.raise_most
+        return most if most is not None and most.value[1] in name.split("_") else None  # type: ignore[index]
+
+    def next_date(self) -> str | None:
+        """The main record's date of what comes next (a payment's send date, a visit's start): its
+        first date or date-time that is not when it started (`specialise.STARTED`)."""
+        return next((f["name"] for f in self.a.main_fields if f.get("type") in ("date", "datetime")
+                     and f["name"] not in STARTED), None)
 
     def _blocked_main(self, verbs: set[str], allowed: list[str]) -> list[dict[str, Any]]:
         """``require`` steps for the text's rules on tools doing those verbs."""
@@ -317,6 +332,10 @@ class WriteTools:
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
         effect += self._cap_rules(name, row)
+        if (most := self.raised_most(name)) is not None:  # "at most three times your current limit"
+            effect.append({"require": f"{name} <= round({row}.{name} * {most.value[0]:g}, 2)",  # type: ignore[index]
+                           "message": most.text[:300]})
+            self._cite(most)
         effect += self.cycle_guards(name, row)  # "You cannot change plan more than once in the same billing cycle."
         counted = {}
         if (limited := self.verb_limit(f)) is not None:  # "at most twice"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...text import features as tf
+from ...text.words import indefinite
 from .archetypes import Archetype
 
 _CONT = r"\n[ \t]*(?![-*+#>|]|\d+[.)]\s)(?=\S)"  # a wrapped line: not blank, not a list item or heading
@@ -29,6 +30,18 @@ _MUST_BE = re.compile(r"\bmust\s+(?:currently\s+|still\s+)?be\s+(?:in\s+)?(?:an?
 _NEGATION = re.compile(r"\b(?:cannot|can't|can\s+not|(?<!\bor\s)not|never|no\s+longer|isn't|aren't)\b", re.I)
 _WINDOW = re.compile(r"\bwithin\s+(\d{1,3})\s+(business\s+|working\s+|calendar\s+)?(day|week|month)s?\b"
                      r"(?:\s+(?:of|from|after|since)\b)?", re.I)
+#: "Transaction must be within 60 days old": an age limit on the record a request is filed on
+_OLD = re.compile(r"\bwithin\s+(\d{1,3})\s+(day|week|month)s?\s+old\b", re.I)
+#: "Editing is locked within 13 hours of the upcoming occurrence": no change that close to the record's next date
+_LOCKED = re.compile(r"\b([a-z]+)\s+(?:is|are|remains?)\s+(?:locked|not\s+(?:possible|allowed))\s+within\s+(\d{1,3})\s+"
+                     r"hours?\b", re.I)
+#: "at most three times your current limit", "New limit cannot exceed 150% of current limit": how far a
+#: number may be raised, by the word naming it
+_TIMES_CURRENT = re.compile(r"\b(?:at\s+most|no\s+more\s+than|up\s+to)\s+(twice|two|three|four|five|\d)\s+times\s+"
+                            r"(?:your|the|its)\s+current\s+([a-z]+)", re.I)
+_PERCENT_CURRENT = re.compile(r"\b(?:cannot|can't|must\s+not|may\s+not)\s+exceed\s+(\d{3})\s*%\s+of\s+(?:the\s+|your\s+|its\s+)?"
+                              r"current\s+([a-z]+)", re.I)
+_FACTORS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _UNDER = re.compile(r"\b(?:under|less\s+than|below)\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
 _AT_LEAST = re.compile(r"\b(?:at\s+least|minimum\s+of|no\s+less\s+than)\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
 _OUR_SIDE = re.compile(r"\b(?:we|our\s+team)\b[^.]*\b(?:reply|respond|answer|process|resolve|review|refund|"
@@ -93,6 +106,8 @@ class Specialisation:
     blocked_main: list[Found] = field(default_factory=list)       # (field, value, verb lemmas) main refuses
     deadline: Found | None = None                                  # (date field, days, verb lemmas): until N before
     min_age: Found | None = None                                   # (date field, days, verb lemmas): held N days first
+    lock_hours: Found | None = None                                # (hours, verb lemmas): locked within N hours of the next date
+    raise_most: Found | None = None                                # (factor, word): "at most three times your current limit"
     paid_up: Found | None = None                                   # (number field, verb lemmas): nothing owed first
     only_from: dict[str, Found] = field(default_factory=dict)      # action verb -> allowed statuses
     reply_days: Found | None = None                                # we reply within N business days
@@ -270,14 +285,16 @@ def specialise(arch: Archetype, text: str, title: str = "") -> Specialisation:
     return sp
 
 
-#: "has been open for at least 6 months", "has been active for at least 2 months"
-_HELD_FOR = re.compile(r"\b(?:has|have)\s+been\s+(?:open(?:ed)?|active|issued|held|a\s+member|with\s+us)\s+for\s+"
-                       r"at\s+least\s+(\d{1,3}|one|two|three|six|twelve)\s+(day|week|month|year)s?\b", re.I)
+#: "has been open for at least 6 months", "has been active for at least 2 months", "must have been active
+#: for at least 14 days", "must be at least 60 days old"
+_HELD_FOR = re.compile(r"\b(?:(?:has|have|must\s+have)\s+been|must\s+be)\s+(?:open(?:ed)?|active|issued|held|a\s+member|with\s+us)"
+                       r"\s+for\s+at\s+least\s+(\d{1,3}|one|two|three|six|twelve)\s+(day|week|month|year)s?\b"
+                       r"|\bmust\s+be\s+at\s+least\s+(\d{1,3})\s+(day|week|month|year)s?\s+old\b", re.I)
 _COUNTS = {"one": 1, "two": 2, "three": 3, "six": 6, "twelve": 12}
 #: "has no unpaid fees", "without an outstanding balance"
 _UNPAID = re.compile(r"\b(?:no|without\s+(?:any|an)?)\s*(?:unpaid|outstanding|overdue)\s+(?:fees?|balance|charges?)\b", re.I)
 #: the main record's date it started on, and its field of what its owner owes, by name
-_STARTED = ("opened_on", "issued_on", "started_on", "member_since", "created_on")
+STARTED = ("opened_on", "issued_on", "started_on", "member_since", "created_on")
 _OWED = re.compile(r"balance_due|late_fees|unpaid|owed")
 
 
@@ -298,12 +315,18 @@ def _read_eligibility(arch: Archetype, sp: Specialisation, at: Found, subject: s
         parts = f["name"].split("_")
         if any(p in verbs for p in parts if len(p) > 3):
             verbs.add(parts[0])
-    text = " ".join(s.split())  # the sentence as the refusal says it, not as the page wraps it
+    verbs |= {a.verb for a in arch.actions if _names_action(a.verb, verbs)}  # "Closing/Cancelling a Debit Card": close
+    # the sentence as the refusal says it: not as the page wraps it, nor with a checklist's label
+    # ("Minimum card age: The debit card must have been active for at least 14 days.")
+    text = re.sub(r"^[A-Z][\w ]{0,40}:\s+(?=[A-Z])", "", " ".join(re.sub(r"[*`]", "", s).split()))
     fields = {f["name"]: f for f in arch.main_fields}
-    start = next((n for n in _STARTED if fields.get(n, {}).get("type") == "date"), None)
+    start = next((n for n in STARTED if fields.get(n, {}).get("type") == "date"), None)
+    if held and not held.group(0).lower().startswith(("has", "have")) and sp.main not in _words(s[:held.start()]):
+        held = None  # "The account must be at least 60 days old" of a card: another record's age
     if held and start and sp.min_age is None:
-        n = int(held.group(1)) if held.group(1).isdigit() else _COUNTS[held.group(1).lower()]
-        sp.min_age = Found((start, n * {"day": 1, "week": 7, "month": 30, "year": 365}[held.group(2).lower()], verbs),
+        said, unit = (held.group(1), held.group(2)) if held.group(1) else (held.group(3), held.group(4))
+        n = int(said) if said.isdigit() else _COUNTS[said.lower()]
+        sp.min_age = Found((start, n * {"day": 1, "week": 7, "month": 30, "year": 365}[unit.lower()], verbs),
                            at.start, at.end, text)
     owed = next((n for n, f in fields.items() if f.get("type") == "number" and _OWED.search(n)), None)
     if unpaid and owed and sp.paid_up is None:
@@ -444,6 +467,22 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[s
     w = _WINDOW.search(s)
     if w and about_request and not _OUR_SIDE.search(s) and sp.window_days is None and " of " in low[w.start():]:
         sp.window_days = found(int(w.group(1)) * _UNIT_DAYS[w.group(3).lower()])
+    old = _OLD.search(s)
+    if old and sp.window_days is None and sp.child and sp.request and set(arch.child) & words and not negative:
+        n = int(old.group(1)) * _UNIT_DAYS[old.group(2).lower()]
+        child, request = sp.child.replace("_", " "), sp.request.replace("_", " ")
+        # the text's "must be within 60 days old" said as a rule reads: at most N days old
+        said = f"{indefinite(child).capitalize()} must be at most {n} days old for {indefinite(request)}"
+        sp.window_days = Found(n, at.start, at.end, said)
+    most = _TIMES_CURRENT.search(s) or _PERCENT_CURRENT.search(s)
+    if most and sp.raise_most is None:
+        n = most.group(1).lower()
+        factor = _FACTORS.get(n) or (int(n) / 100 if most.re is _PERCENT_CURRENT else int(n))
+        text = re.sub(r"^[A-Z][\w ]{0,40}:\s+(?=[A-Z])", "", " ".join(re.sub(r"[*`]", "", s).split()))
+        sp.raise_most = Found((factor, most.group(2).lower()), at.start, at.end, text)
+    lock = _LOCKED.search(s)
+    if lock and sp.lock_hours is None:
+        sp.lock_hours = found((int(lock.group(2)), _words(lock.group(1))))
     if w and w.group(2) and _OUR_SIDE.search(s) and sp.reply_days is None:
         sp.reply_days = found(int(w.group(1)) * (_UNIT_DAYS[w.group(3).lower()] if w.group(3).lower() != "day" else 1))
     for rx in (_UNDER, _AT_LEAST):

@@ -63,6 +63,9 @@ def policy_lines(domain: Domain) -> tuple[str, ...]:
     to_customer = _to_customer(domain)
     text_rules = [read_as_policy(p.text, tools, to_customer) or (_unmarked(p.text) if _norm(p.text) in checked
                                                                  else "") for p in domain.policy]
+    conditions = [(st.require, st.message) for t in domain.tools for st in every_step(t.effect or [])
+                  if isinstance(st, RequireStep)]
+    text_rules = [r for r in text_rules if not r or _norm(r) in checked or not unenforced_eligibility(r, conditions)]
     title = _norm(re.sub(r"\s*[(\[].*$", "", domain.description))
     outcomes = [t for t in outcome_texts(domain) if _norm(t) != title and not _cut(t)]  # no heading, no cut line
     told = [_unmarked(t) for t in outcomes + _enforced(domain) + _price_terms(domain)]
@@ -72,6 +75,59 @@ def policy_lines(domain: Domain) -> tuple[str, ...]:
         if text and not _said(text, lines):
             lines.append(text)
     return tuple(lines)
+
+
+# ------------------------------------------------------------------ eligibility no tool checks
+
+#: a requirement on the customer or the record acted on, as a checklist states it ("Customer must be
+#: verified", "Account must have been open for at least 3 business days", "Card must not be expired",
+#: "Customer cannot have more than 1 active debit cards per checking account", "Savings accounts ...
+#: are not eligible", "Editing is locked within 13 hours ...")
+_ELIGIBILITY = re.compile(
+    r"^(?:the\s+|your\s+|their\s+)?(?:customer|customers|you|account|accounts|card|cards|debit\s+card|transaction|payment"
+    r"|member|linked\s+checking\s+account|[a-z]+\s+account)\b[^.;:]{0,40}?\b(?:must\s+(?:already\s+)?(?:be|have|not)"
+    r"|cannot\s+(?:exceed|have\s+more\s+than))\b"
+    r"|\bnot\s+eligible\b|\bineligible\b|\beligible\s+only\b|\bonly\s+eligible\b"
+    r"|\b(?:is|are|remains?)\s+locked\s+within\b|\bmust\s+be\s+within\s+\d", re.IGNORECASE)
+#: a number a rule states, and the unit it counts in ("at least 14 days", "$25", "60 days old")
+_STATED = re.compile(r"\$?\s?(\d[\d,]*(?:\.\d+)?)(?:\s*(?:business\s+|calendar\s+)?(day|week|month|year|hour)s?\b)?", re.I)
+_IN_DAYS = {None: (1,), "day": (1,), "week": (7,), "month": (30, 31), "year": (365,), "hour": (1,)}
+_LITERAL = re.compile(r"(?<![\w.'])(\d+(?:\.\d+)?)(?![\w'])")
+_STATUS_SAID = re.compile(r"'([A-Za-z ]+)'|\"([A-Za-z ]+)\"|\b([A-Z]{4,})\b")
+
+
+def unenforced_eligibility(line: str, conditions: list[tuple[str, str]]) -> bool:
+    """Whether a policy line states a requirement on the customer or the record acted on
+    (`_ELIGIBILITY`) that none of the domain's `require` steps (condition, message) checks. Such a
+    line is left out of the prompt: the sandbox lets the write through and the assistant makes it, so
+    a conversation that shows the rule and breaks it would teach breaking it (the text keeps it, in
+    `domain.policy`). A check is known by what it shares with the line: a figure the line states
+    (in days for a time: "at least 14 days" and `>= 14`, "6 months" and `>= 180`), its message or
+    most of the message's words, a status the line names ("must be OPEN" and `'open'`), a verified flag or an age ("years old" and
+    a date of birth)."""
+    s = _unmarked(line)
+    label = _LABEL.match(s)
+    if not (_ELIGIBILITY.search(s) or label is not None and _ELIGIBILITY.search(label["rest"])):
+        return False
+    said = _norm(s)
+    conds = " ".join(c for c, _ in conditions).lower()
+    if any(m and (_norm(m)[:40] in said or said[:40] in _norm(m)) for _, m in conditions if "{" not in m[:40]):
+        return False
+    content = {w for w in _WORDS.findall(said) if len(w) > 3 and w not in _SMALL}
+    if len(content) >= 4 and any(len(content & set(_WORDS.findall(_norm(m)))) * 3 >= len(content) * 2 for _, m in conditions):
+        return False  # the check's message says it in other words ("To close this account, you must have ...")
+    if re.search(r"\bverified\b", s, re.I) and ".verified" in conds \
+            or re.search(r"\byears\s+old\b|\bor\s+older\b", s, re.I) and "date_of_birth" in conds:
+        return False
+    if any(f"'{w.lower()}'" in conds for m in _STATUS_SAID.finditer(s) for w in m.groups() if w) \
+            or any(f"'{w}'" in conds for w in content):  # "must not have any pending ... transactions"
+        return False
+    literals = {float(x) for c, _ in conditions for x in _LITERAL.findall(c)}
+    for m in _STATED.finditer(s):
+        n = float(m.group(1).replace(",", ""))
+        if n and any(n * k in literals for k in _IN_DAYS[(m.group(2) or "").lower() or None]):
+            return False
+    return True
 
 
 # ------------------------------------------------------------------ the text's sentences an agent reads

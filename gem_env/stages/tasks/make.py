@@ -65,7 +65,7 @@ def _single(compiled: CompiledDomain, kind: str, key: str, builder: Builder, *, 
 
 def anchor_rows(compiled: CompiledDomain, wf: Workflow, *, matching: bool = True) -> list[dict[str, Any]]:
     """The rows a workflow can be instantiated on (or, `matching=False`, the rows its anchor filter
-    leaves out: where refusals are found), in key order."""
+    leaves out: where refusals are found, those its status allows first), in key order."""
     sandbox = compiled.new_sandbox()
     try:
         pk = compiled.tables[wf.anchor.table].pk
@@ -81,9 +81,26 @@ def anchor_rows(compiled: CompiledDomain, wf: Workflow, *, matching: bool = True
                 ok = False
             if ok == matching:
                 keep.append(r)
+        status = _STATUS_CLAUSE.search(wf.anchor.filter)
+        if not matching and status is not None:
+            # the rows left out by a rule besides their status first ("Editing is locked within 13
+            # hours" of a scheduled payment, before a cancelled one): a refusal by a rule the text
+            # states over one by the record's status alone
+            allowed = compile_expr(status.group(0))
+
+            def by_status(r: dict[str, Any]) -> bool:
+                try:
+                    return bool(allowed({**sandbox.clock, "row": r}, sandbox))
+                except ExprError:
+                    return False
+            keep = [r for r in keep if by_status(r)] + [r for r in keep if not by_status(r)]
         return keep
     finally:
         sandbox.close()
+
+
+#: an anchor's clause on the row's status ("row.status in ['scheduled']")
+_STATUS_CLAUSE = re.compile(r"\brow\.status (?:in \[[^\]]*\]|== '[^']*')")
 
 
 def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_id: str | None = None,
