@@ -308,7 +308,14 @@ UNDERSTOOD = ["Oh, I see. Thanks for explaining.", "Okay, I understand. Thanks a
 # request went through after one that did not, only the relief (nothing was "much easier")
 RELIEVED = ["Finally, thank you for sorting that out.", "That's a relief, thanks.", "Great, that was much easier. Thank you.",
             "Thanks, I'm glad that's done."]
-RELIEVED_AT_LAST = ["That's a relief, thanks.", "Thanks, I'm glad that's done.", "Okay, at least that part is sorted. Thanks."]
+RELIEVED_AT_LAST = ["Thanks, I'm glad that's done at least.", "Okay, at least that part is sorted. Thanks.",
+                    "Well, that's something. Thanks for your help."]
+# a frustrated customer who only asked questions (what they could not find before), answered
+RELIEVED_ANSWERED = ["Thanks, that's what I couldn't find.", "Good, at least I know now. Thanks.",
+                     "Thanks, that clears it up at last."]
+# a customer whose refused request went through once they cleared what stopped it
+GOT_THERE = ["Great, glad we got there in the end. Thanks.", "Thanks for sticking with it, that's all sorted.",
+             "Good, we got there in the end. Thank you."]
 AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks. I'll think it over.",
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
                  "Okay, thanks. That's everything.", "Good to know, thanks. I'll decide later.",

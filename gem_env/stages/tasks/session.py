@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ...agents.ids import own_key
 from ...agents.lookup import finder_tools
 from ...agents.prechecks import records
+from ...simulators.declining import TALK_IT_OVER
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
 from ...tools.model import InsertStep, UpdateStep, every_step
@@ -143,6 +144,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
         if len(built) < 2 or K.authenticate(c, built, sandbox) is not None:
             return None
         _say_new_keys(c, built)
+        _mark_twins(c, built)
         key = "|".join(f"{b.request.kind}:{b.workflow}:{sorted(b.request.knows.items())}" for b in built)
         return make_task(c, built, category=category, key=key, initial=initial,
                          final=sandbox.state_hash(), seed=ctx.seed, doc_id=ctx.doc_id)
@@ -464,7 +466,7 @@ def _what_happened(built: list[K.Built]) -> str | None:
         return None
     want = smooth(in_words(prev.intent))
     if prev.kind == "decline":
-        return f"I was going to {want} but want to talk it over with someone first"
+        return f"I was going to {want} but {TALK_IT_OVER}"
     refusal, record = built[-1].refusal, built[-1].record
     values = [str(v) for v in refusal.values] if refusal else []
     # the state that stopped it, when it is the record's status in words ("closed"); a rule on
@@ -580,6 +582,20 @@ def _takes_note(ctx: "_Context", name: str) -> bool:
     """Whether workflow `name` has the user write free text (`FREE_TEXT`: a summary, a note)."""
     wf = next((w for w in ctx.workflows if w.name == name), None)
     return wf is not None and any(FREE_TEXT.search(k) for k in wf.knows)
+
+
+def _mark_twins(compiled: "CompiledDomain", built: list[K.Built]) -> None:
+    """A declined request whose write another request of the session makes (or asks for) on another
+    record is a `twin`: the customer says no for what sets this record apart, not for the change
+    ("with a $500 fee it isn't worth it", and then the other account with the same fee closed)."""
+    for b in built:
+        if b.decline is None:
+            continue
+        tool = b.decline.tool
+        b.request.twin = any(o is not b and (any(a.tool == tool and a.ok and compiled.tools[a.tool].writes
+                                                 for a in o.actions)
+                                             or any(x is not None and x.tool == tool for x in (o.refusal, o.decline)))
+                             for o in built)
 
 
 def _say_new_keys(compiled: "CompiledDomain", built: list[K.Built]) -> None:
