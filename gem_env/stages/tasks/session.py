@@ -518,20 +518,25 @@ LEAVING = re.compile(r"\b(?:moving|switching|leaving|relocating)\b", re.IGNORECA
 
 def _leaving_and_staying(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
     """Whether a request of the session says the customer is leaving (`LEAVING`) while another
-    carries on with the service: a change after it, or one before it that starts or adds something
-    (money moved into the account then closed "because I'm moving banks"). A question may follow."""
+    carries on with the service: a change after it (one asked for and refused too: a plan to change
+    on a subscription they then cancel "because I'm relocating"), or one before it that starts or
+    adds something (money moved into the account then closed "because I'm moving banks") or that
+    they were refused. A question may follow."""
     def leaves(b: K.Built) -> bool:
         return bool(LEAVING.search(str(b.request.knows.get("reason", ""))))
 
     def writes(b: K.Built) -> bool:
-        return any(ctx.compiled.tools[a.tool].writes and a.ok for a in b.actions)
+        return any(ctx.compiled.tools[a.tool].writes and a.ok for a in b.actions) or refused(b)
+
+    def refused(b: K.Built) -> bool:  # a change they wanted, whatever stopped it
+        return b.refusal is not None and not leaves(b)
 
     def adds(b: K.Built) -> bool:
         return any(ctx.compiled.tools[a.tool].writes and a.ok and isinstance(st, InsertStep)
                    for a in b.actions for st in every_step(ctx.compiled.tools[a.tool].spec.effect or []))
     if any(leaves(b) for b in built):
         return writes(now)
-    return leaves(now) and any(adds(b) for b in built)
+    return leaves(now) and any(adds(b) or refused(b) for b in built)
 
 
 def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
