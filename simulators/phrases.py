@@ -316,13 +316,13 @@ RELIEVED_ANSWERED = ["Thanks, that's what I couldn't find.", "Good, at least I k
 # a customer whose refused request went through once they cleared what stopped it
 GOT_THERE = ["Great, glad we got there in the end. Thanks.", "Thanks for sticking with it, that's all sorted.",
              "Good, we got there in the end. Thank you."]
+# (no reason of its own: the no gave one, which "I'd rather sleep on it" would say again or gainsay)
 AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks. I'll think it over.",
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
                  "Okay, thanks. That's everything.", "Good to know, thanks. I'll decide later.",
-                 "Thanks for explaining it. I'll leave it for now.", "Okay. I'd rather sleep on it. Bye for now.",
+                 "Okay, I'll leave it for now. Bye for now.",
                  "Fine, let's leave it there. Thank you.", "Thanks, that helps. I'll get back to you on it.",
-                 "All right, I'll hold off for now. Thanks for your help.",
-                 "Thanks. I want to check a couple of things first, so that's all."]
+                 "All right, I'll hold off for now. Thanks for your help.", "Okay, that's all for today. Thanks."]
 _NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
                        r"|doesn't allow|not possible|went wrong|didn't work|I'm afraid"
                        r"|not in stock|out of stock|(?:not|isn't|aren't) available|unavailable"

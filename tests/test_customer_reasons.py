@@ -297,3 +297,12 @@ def test_a_customer_who_asks_a_person_about_it_later_wants_to_talk_it_over_first
         assert any(answer.endswith(p) for p in PERSON), answer
         assert NO.search(answer) and VERIFY_NO.search(answer), answer
     assert len(answers) >= 5, answers
+
+
+def test_the_goodbye_after_a_no_gives_no_second_reason() -> None:
+    """"No, I need to check a couple of things on my side first." ... "Thanks. I want to check a couple
+    of things first, so that's all." said the reason twice, and "I'd rather sleep on it" after "I've
+    still got $865.85 in there" gave another: the no carries the reason, the goodbye none."""
+    from gem_env.simulators import phrases as P
+    reasons_said = re.compile(r"sleep on it|check a couple|partner|family|weekend|budget|read up", re.IGNORECASE)
+    assert not [g for g in P.AFTER_DECLINE if reasons_said.search(g)]
