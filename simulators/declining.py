@@ -65,20 +65,25 @@ OWN_BY_ACT = {
     "money": ["I want to check with my partner first.", "I need to talk it over with my family first.",
               "I'd like to look at my budget before I do that.", "I should run it past my accountant first.",
               "I'd like to sleep on it before I decide.", "I'd rather wait until after the weekend.",
-              "I need to check a couple of things on my side first."],
+              "I need to check a couple of things on my side first.", "I'd like to think it over a little first."],
     "buys": ["I want to check with my partner first.", "I need to talk it over with my family first.",
              "I'd like to sleep on it before I decide.", "I'd rather wait until after the weekend.",
-             "I need to check a couple of things on my side first.", "I want to read up on it a bit more first."],
+             "I need to check a couple of things on my side first.", "I want to read up on it a bit more first.",
+             "I'd like to compare a few options first.", "I'm not sure I'm ready for that yet."],
     "ends": ["I want to check with my partner first.", "I need to talk it over with my family first.",
              "I'd like to sleep on it before I decide.", "I'd rather wait until after the weekend.",
-             "I didn't realise it would happen straight away.", "I need to check a couple of things on my side first."],
+             "I didn't realise it would happen straight away.", "I need to check a couple of things on my side first.",
+             "I'm not sure I'm ready for that yet.", "I'd like to think it over a little first."],
     "details": ["I didn't realise it would happen straight away.", "I thought it would take effect later, not right now.",
                 "I want to read up on it a bit more first.", "I'd rather wait until after the weekend.",
-                "I need to check a couple of things on my side first.", "I'd like to double-check the details first."],
+                "I need to check a couple of things on my side first.", "I'd like to double-check the details first.",
+                "I want to be sure it's right before it changes.", "I'd like to think it over a little first."],
     "protect": ["I want to check a couple of things on my side first.", "I want to read up on it a bit more first.",
-                "I didn't realise it would happen straight away.", "I'd like to double-check something first."],
+                "I didn't realise it would happen straight away.", "I'd like to double-check something first.",
+                "I want to have another look on my side first."],
     "free": ["I want to read up on it a bit more first.", "I need to check a couple of things on my side first.",
-             "I didn't realise it would happen straight away.", "I'd rather leave it for another time."],
+             "I didn't realise it would happen straight away.", "I'd rather leave it for another time.",
+             "I'd rather save it for later.", "I'm not sure I'm ready for that yet."],
 }
 OWN = list(dict.fromkeys(r for bank in OWN_BY_ACT.values() for r in bank))
 """Every reason of the customer's own."""
@@ -86,15 +91,17 @@ OWN = list(dict.fromkeys(r for bank in OWN_BY_ACT.values() for r in bank))
 # theirs in the same visit (a fee, a wait or a partner's say would hold for that one too)
 THIS_ONE = {
     "ends": ["I think I'll keep that one a while longer.", "I'd rather hold on to that one for now.",
-             "I'll keep that one open for now after all."],
+             "I'll keep that one open for now after all.", "I've changed my mind about that one; it can stay.",
+             "I'd like to keep that one going a bit longer."],
     "other": ["I'd rather leave that one as it is for now.", "I think that one is fine as it is for now.",
-              "let's leave that one alone for now."],
+              "let's leave that one alone for now.", "I've changed my mind about that one.",
+              "I'm happy with that one the way it is, actually.", "I'll leave that one be for now."],
 }
 # when they later ask for a person about it: what they want first
 TALK_IT_OVER = "want to talk it over with someone first"
 """The note a customer leaves for a person about a change they turned down (`session._what_happened`)."""
 PERSON = ["I'd like to talk it over with someone first.", "I'd rather go through it with someone first.",
-          "I want to talk it over with someone before I decide."]
+          "I want to talk it over with someone before I decide.", "I'd prefer to discuss it with someone first."]
 _ACTS = [("free", re.compile(r"\b(?:promo|refund|redeem|waive|unfreeze|unlock|unblock|reactivate|extension|reward|"
                              r"points|return|remove the (?:[a-z]+ )?fees?)\b", re.IGNORECASE)),
          ("protect", re.compile(r"\b(?:freeze|lock|block|suspend|dispute|report|complaint|fraud|stolen|lost|"

@@ -306,3 +306,11 @@ def test_the_goodbye_after_a_no_gives_no_second_reason() -> None:
     from gem_env.simulators import phrases as P
     reasons_said = re.compile(r"sleep on it|check a couple|partner|family|weekend|budget|read up", re.IGNORECASE)
     assert not [g for g in P.AFTER_DECLINE if reasons_said.search(g)]
+
+
+def test_every_reason_of_the_customers_own_is_read_as_no() -> None:
+    for reason in [*OWN, *(r for bank in THIS_ONE.values() for r in bank), *PERSON]:
+        for start in NO_START:
+            no = f"{start} {reason}"
+            assert NO.search(no) and VERIFY_NO.search(no) and not YES.match(no), no
+            assert not re.search(r"\b(?:yes|go ahead|please do|no longer needed)\b", reason, re.IGNORECASE), reason
