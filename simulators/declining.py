@@ -137,12 +137,14 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
     return next((g for g in m.groups() if g), None) if m else None
 
 
-def reasons(said: str, *, guided: bool = False, intent: str = "", twin: bool = False) -> list[list[str]]:
+def reasons(said: str, *, guided: bool = False, intent: str = "", twin: bool = False,
+            person: bool = False) -> list[list[str]]:
     """The reasons a customer may give for saying no to the confirmation `said`, a bank per fact it
     names that a person would answer (their own reason, by what the change `intent` does, when none);
     to guidance the customer carries out themselves, that they have not done the steps yet. `twin`:
     the same change is made on another of their records in the visit, so only what sets this record
-    apart is a reason (what it is now, the shop, the date), else one about this record alone."""
+    apart is a reason (what it is now, the shop, the date), else one about this record alone;
+    `person`: their own reason is that they want to talk it over with someone (`PERSON`)."""
     if guided:
         return [GUIDED]
     found: list[list[str]] = []
@@ -166,7 +168,7 @@ def reasons(said: str, *, guided: bool = False, intent: str = "", twin: bool = F
         found.append([t.format(v=_mine(also.group(1).rstrip(", "))) for t in ALSO])
     if _HANDOFF.search(said):
         found.append(HANDOFF)
-    return found or [own(said, intent, twin=twin)]
+    return found or [PERSON if person else own(said, intent, twin=twin)]
 
 
 def own(said: str, intent: str = "", *, twin: bool = False) -> list[str]:
@@ -188,11 +190,11 @@ def decline(said: str, rng: random.Random, *, guided: bool = False, intent: str 
             person: bool = False) -> str:
     """A no to the confirmation `said`, with a reason: one about a fact it named (each fact as likely
     as the next), or in `OWN_SHARE` of them the customer's own (`own`, by what the change `intent`
-    does); `person`: they ask a person about it later in the visit, and want to talk it over first.
+    does); `person`: they ask a person about it later in the visit, so their own reason is that they
+    want to talk it over with someone first (a fact named still answers: "I didn't realise there'd
+    be a $500 fee.", and the person is asked about it).
     Every reason starts with "I", a value or a lower-case word, so it follows the no as written."""
-    if person and not guided:
-        return f"{rng.choice(NO_START)} {rng.choice(PERSON)}"
-    banks = reasons(said, guided=guided, intent=intent, twin=twin)
-    mine = own(said, intent, twin=twin)
+    banks = reasons(said, guided=guided, intent=intent, twin=twin, person=person)
+    mine = PERSON if person else own(said, intent, twin=twin)
     by_own = rng.random() < OWN_SHARE and not guided
     return f"{rng.choice(NO_START)} {rng.choice(mine if by_own else rng.choice(banks))}"

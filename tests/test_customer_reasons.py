@@ -294,7 +294,7 @@ def test_a_customer_who_asks_a_person_about_it_later_wants_to_talk_it_over_first
         if "?" in answer:
             continue  # a careful customer asks first
         answers.add(answer)
-        assert any(answer.endswith(p) for p in PERSON), answer
+        assert any(answer.endswith(p) for p in PERSON), answer  # (the confirmation names no fact)
         assert NO.search(answer) and VERIFY_NO.search(answer), answer
     assert len(answers) >= 5, answers
 
@@ -314,3 +314,10 @@ def test_every_reason_of_the_customers_own_is_read_as_no() -> None:
             no = f"{start} {reason}"
             assert NO.search(no) and VERIFY_NO.search(no) and not YES.match(no), no
             assert not re.search(r"\b(?:yes|go ahead|please do|no longer needed)\b", reason, re.IGNORECASE), reason
+
+
+def test_a_fact_named_still_answers_before_asking_a_person_about_it() -> None:
+    said = "I'll close your account ACC-1. For this one, the early closure fee is $500. Can you confirm?"
+    noes = [decline(said, random.Random(seed), intent="close my account", person=True) for seed in range(40)]
+    assert any("$500" in n for n in noes) and any(n.endswith(tuple(PERSON)) for n in noes), noes
+    assert all("$500" in n or n.endswith(tuple(PERSON)) for n in noes), noes
