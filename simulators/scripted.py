@@ -369,6 +369,9 @@ class ScriptedUser:
         if zlib.crc32(f"later\x00{self._seed}".encode()) % NAMED_LATER or self._asked_before(1):
             return ""
         bank, intent = P.want_phrase(own_records(in_words(self._session[1].intent), self._session[1].knows))
+        if _act_words(self._session[1]) == _act_words(self._session[0]) and "my other" not in intent:
+            intent = re.sub(r"\bmy\b", "my other", intent, count=1)  # ("close my account ... Then I also
+            # need to close my other account")
         return intent if bank is P.WANT and intent.split(" ")[0] not in _FINDING else ""
 
     @staticmethod

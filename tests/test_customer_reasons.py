@@ -321,3 +321,19 @@ def test_a_fact_named_still_answers_before_asking_a_person_about_it() -> None:
     noes = [decline(said, random.Random(seed), intent="close my account", person=True) for seed in range(40)]
     assert any("$500" in n for n in noes) and any(n.endswith(tuple(PERSON)) for n in noes), noes
     assert all("$500" in n or n.endswith(tuple(PERSON)) for n in noes), noes
+
+
+def test_the_same_change_named_for_later_is_on_my_other_record() -> None:
+    """"I'm trying to close my account because the fees are too high. ... Then, when that's done, I
+    also need to close my account because of fees." named one account twice."""
+    first = Request(kind="decline", goal="close my account", intent="close my account because the fees are too high",
+                    confirm=False, knows={"account_type": "savings"})
+    second = Request(kind="complete", goal="close my account", intent="close my account because of fees",
+                     knows={"account_type": "checking"})
+    named = 0
+    for seed in range(120):
+        user = ScriptedUser(Scenario(goal="close my account", requests=[first, second], knows={}), seed=seed)
+        opening = asyncio.run(user.reply([]))
+        assert len(re.findall(r"close my account\b", opening)) <= 1, opening
+        named += "close my other account" in opening
+    assert named, "no user named the second account up front"
