@@ -287,7 +287,7 @@ class ScriptedUser:
                 return rng.choice(P.ASK_REPEAT).format(x=made)
             goodbyes = self._goodbyes(said, current)
             if goodbyes is P.GOODBYES:  # the last went through
-                goodbyes = self._relieved(rng) or goodbyes
+                goodbyes = self._relieved(rng, next((text for role, text in turns if role == "user"), "")) or goodbyes
             return f"{rng.choice(goodbyes)} {STOP}"
         email = self._value("email", current)
         if says_not_found(said) and isinstance(email, str) and email in said:  # their email is on nobody's record
@@ -443,14 +443,15 @@ class ScriptedUser:
                      for m in pattern.finditer(asked) for noun in (m[1], m[1].split()[at]) if f"{noun} id" in ids][:1]
         return [k for _, k in sorted(found)]
 
-    def _relieved(self, rng: random.Random) -> list[str] | None:
+    def _relieved(self, rng: random.Random, first: str = "") -> list[str] | None:
         """The goodbye, once the last request went through, of a customer for whom something was
         hard, else None (a plain thanks). A request refused here and not cleared: "at least that part
         is sorted" (a third of the customers; all the frustrated ones). A frustrated customer (their
         trouble before was with the first request) whose requests all went through: relief half the
         time (the rest just thank), and to questions alone "at least I know now"; one who turned
-        something down themselves has nothing to be relieved about. A refused request that went
-        through once cleared: half the customers say they got there in the end."""
+        something down themselves has nothing to be relieved about; "much easier" only than the app
+        or website their `first` message says failed them. A refused request that went through once
+        cleared: half the customers say they got there in the end."""
         session = self._session
         held = sum(r.kind == "refuse" for r in session) > sum(r.retry for r in session)
         frustrated = self._style == "frustrated"
@@ -459,7 +460,10 @@ class ScriptedUser:
         if frustrated:
             if any(not r.confirm and r.kind != "refuse" for r in session) or rng.random() < 0.5:
                 return None
-            return P.RELIEVED_ANSWERED if all(r.kind == "lookup" for r in session) else P.RELIEVED
+            if all(r.kind == "lookup" for r in session):
+                return P.RELIEVED_ANSWERED
+            return P.RELIEVED if re.search(r"\b(?:app|website)\b", first) else \
+                [r for r in P.RELIEVED if "easier" not in r]
         return P.GOT_THERE if any(r.retry for r in session) and rng.random() < 0.5 else None
 
     @staticmethod

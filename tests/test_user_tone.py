@@ -72,6 +72,8 @@ def test_relief_at_the_end_only_after_something_was_hard(sessions: list[dict]) -
         if last in _relief():
             relieved += 1
             assert refused or frustrated and not declined, (t["id"], last)
+            # easier than what? than the app or website their first message said failed them
+            assert "easier" not in last or re.search(r"\b(?:app|website)\b", _users(t)[0]), (t["id"], _users(t)[0])
         elif last in P.GOODBYES:
             plain += 1
     assert relieved and plain > relieved, (relieved, plain)
