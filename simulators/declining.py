@@ -83,7 +83,7 @@ OWN_BY_ACT = {
                 "I want to have another look on my side first."],
     "free": ["I want to read up on it a bit more first.", "I need to check a couple of things on my side first.",
              "I didn't realise it would happen straight away.", "I'd rather leave it for another time.",
-             "I'd rather save it for later.", "I'm not sure I'm ready for that yet."],
+             "I'd rather save it for later."],
 }
 OWN = list(dict.fromkeys(r for bank in OWN_BY_ACT.values() for r in bank))
 """Every reason of the customer's own."""

@@ -310,6 +310,9 @@ RELIEVED = ["Finally, thank you for sorting that out.", "That's a relief, thanks
             "Thanks, I'm glad that's done."]
 RELIEVED_AT_LAST = ["Thanks, I'm glad that's done at least.", "Okay, at least that part is sorted. Thanks.",
                     "Well, that's something. Thanks for your help."]
+# the same, when the last request was a question (nothing was sorted or done)
+SOMETHING_AT_LEAST = ["Well, that's something. Thanks for your help.", "Thanks, that helps at least.",
+                      "Okay, good to know at least. Thanks."]
 # a frustrated customer who only asked questions (what they could not find before), answered
 RELIEVED_ANSWERED = ["Thanks, that's what I couldn't find.", "Good, at least I know now. Thanks.",
                      "Thanks, that clears it up at last."]

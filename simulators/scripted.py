@@ -446,7 +446,8 @@ class ScriptedUser:
     def _relieved(self, rng: random.Random, first: str = "") -> list[str] | None:
         """The goodbye, once the last request went through, of a customer for whom something was
         hard, else None (a plain thanks). A request refused here and not cleared: "at least that part
-        is sorted" (a third of the customers; all the frustrated ones). A frustrated customer (their
+        is sorted" (a third of the customers; all the frustrated ones), or after a question, "well,
+        that's something" (an answer sorts nothing). A frustrated customer (their
         trouble before was with the first request) whose requests all went through: relief half the
         time (the rest just thank), and to questions alone "at least I know now"; one who turned
         something down themselves has nothing to be relieved about; "much easier" only than the app
@@ -456,7 +457,9 @@ class ScriptedUser:
         held = sum(r.kind == "refuse" for r in session) > sum(r.retry for r in session)
         frustrated = self._style == "frustrated"
         if held:
-            return P.RELIEVED_AT_LAST if frustrated or rng.random() < 1 / 3 else None
+            if not (frustrated or rng.random() < 1 / 3):
+                return None
+            return P.RELIEVED_AT_LAST if session[-1].kind != "lookup" else P.SOMETHING_AT_LEAST
         if frustrated:
             if any(not r.confirm and r.kind != "refuse" for r in session) or rng.random() < 0.5:
                 return None
