@@ -94,7 +94,7 @@ THIS_ONE = {
              "I'll keep that one open for now after all.", "I've changed my mind about that one; it can stay.",
              "I'd like to keep that one going a bit longer."],
     "other": ["I'd rather leave that one as it is for now.", "I think that one is fine as it is for now.",
-              "let's leave that one alone for now.", "I've changed my mind about that one.",
+              "let's leave that one alone for now.", "I've changed my mind about that one; it's fine as it is.",
               "I'm happy with that one the way it is, actually.", "I'll leave that one be for now."],
 }
 # when they later ask for a person about it: what they want first
