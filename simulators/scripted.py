@@ -486,18 +486,20 @@ class ScriptedUser:
             return False
         words = own_records(in_words(session[index].intent), session[index].knows)
         before = next((r for r in reversed(session[:index]) if r.kind != "lookup" and "summary" not in r.knows), None)
-        return before is not None and own_records(in_words(before.intent), before.knows) == words
+        # (after the same change done, "In that case, ... instead?" points at nothing: "Understood. In
+        # that case, could you file a complaint for my other reservation instead?" after one filed)
+        return before is not None and (before.kind == "refuse" or not before.confirm) \
+            and own_records(in_words(before.intent), before.knows) == words
 
     def _turned_down_before(self, index: int) -> bool:
-        """Whether request `index` asks for a change the user turned down (or was refused) earlier in
-        the session on another record: it is "my other account" they close now, not the one they
-        kept (the request just before is `_asked_before`'s)."""
+        """Whether request `index` asks for a change the user asked for earlier in the session on
+        another record (turned down, refused or done): it is "my other account" they close now, not
+        the one they kept (one turned down just before is `_asked_before`'s: "In that case, ...")."""
         now = self._session[index]
         if now.kind == "lookup" or now.retry or now.clears:
             return False
         words = _act_words(now)
-        return any(_act_words(r) == words for r in self._session[:index]
-                   if r.kind != "lookup" and (r.kind == "refuse" or not r.confirm))
+        return any(_act_words(r) == words for r in self._session[:index] if r.kind != "lookup")
 
     def _fitting(self, bank: dict[str, list[str]]) -> list[str]:
         """The persona's greetings or words before the request, but "quick one" and the like for a

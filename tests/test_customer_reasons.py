@@ -337,3 +337,30 @@ def test_the_same_change_named_for_later_is_on_my_other_record() -> None:
         assert len(re.findall(r"close my account\b", opening)) <= 1, opening
         named += "close my other account" in opening
     assert named, "no user named the second account up front"
+
+
+def test_the_same_change_after_one_done_is_asked_for_on_my_other_record_without_instead() -> None:
+    """"I've just filed a complaint ..." then "Understood. In that case, could you file a complaint for
+    my other reservation because of cleanliness instead?": "in that case ... instead" answers a no
+    or a refusal only; after the change was made the customer asks for it on their other record."""
+    first = Request(kind="complete", goal="file a complaint", intent="file a complaint for my reservation because "
+                    "of cleanliness", knows={"reservation_id": "SI-4859"})
+    second = Request(kind="complete", goal="file a complaint", intent="file a complaint for my reservation because "
+                     "of cleanliness", knows={"reservation_id": "SI-9083"})
+    asks = set()
+    for seed in range(30):
+        user = ScriptedUser(Scenario(goal="file a complaint", requests=[first, second], knows={}), seed=seed)
+        user._named_later = ""  # (the second named in the first message is offered back instead)
+        said = asyncio.run(user.reply([
+            {"role": "user", "content": "I'd like to file a complaint for my reservation SI-4859."},
+            {"role": "assistant", "content": "I'll file a complaint for reservation SI-4859 because of cleanliness. "
+                                             "Shall I go ahead?"},
+            {"role": "user", "content": "Yes, please."},
+            {"role": "assistant", "content": "I've filed a complaint for the reservation. Anything else?"}]))
+        assert "instead" not in said and "in that case" not in said.lower(), said
+        assert "my other reservation" in said, said
+        asks.add(said)
+    assert len(asks) >= 5
+    declined = first.model_copy(update={"kind": "decline", "confirm": False})
+    user = ScriptedUser(Scenario(goal="file a complaint", requests=[declined, second], knows={}), seed=1)
+    assert user._asked_before(1)  # after a no, "In that case, ... instead?" still
