@@ -57,12 +57,69 @@ HANDOFF = ["I'd rather try to sort it out myself first.", "I think I can manage 
            "I'll have another go myself before bothering anyone."]
 GUIDED = ["I haven't been through the steps yet.", "I haven't had a chance to do them yet.",
           "I still need to do those steps first."]
-# a reason of the customer's own, for any change
-OWN = ["I want to check with my partner first.", "I need to talk it over with my family first.",
-       "I'd like to look at my budget before I do that.", "I didn't realise it would happen straight away.",
-       "I thought it would take effect later, not right now.", "I want to read up on it a bit more first.",
-       "I'd rather wait until after the weekend.", "I should run it past my accountant first.",
-       "I'd like to sleep on it before I decide.", "I need to check a couple of things on my side first."]
+# a reason of the customer's own, by what the change does (`act`): money only where money moves or
+# a price applies, and a partner's or family's say only where the household's money or a thing it
+# shares ends; a protective change (a freeze, a dispute) is not put off for a weekend; a free one
+# (a promo code, a refund) is never weighed against a budget
+OWN_BY_ACT = {
+    "money": ["I want to check with my partner first.", "I need to talk it over with my family first.",
+              "I'd like to look at my budget before I do that.", "I should run it past my accountant first.",
+              "I'd like to sleep on it before I decide.", "I'd rather wait until after the weekend.",
+              "I need to check a couple of things on my side first.", "I'd like to think it over a little first."],
+    "buys": ["I want to check with my partner first.", "I need to talk it over with my family first.",
+             "I'd like to sleep on it before I decide.", "I'd rather wait until after the weekend.",
+             "I need to check a couple of things on my side first.", "I want to read up on it a bit more first.",
+             "I'd like to compare a few options first.", "I'm not sure I'm ready for that yet."],
+    "ends": ["I want to check with my partner first.", "I need to talk it over with my family first.",
+             "I'd like to sleep on it before I decide.", "I'd rather wait until after the weekend.",
+             "I didn't realise it would happen straight away.", "I need to check a couple of things on my side first.",
+             "I'm not sure I'm ready for that yet.", "I'd like to think it over a little first."],
+    "details": ["I didn't realise it would happen straight away.", "I thought it would take effect later, not right now.",
+                "I want to read up on it a bit more first.", "I'd rather wait until after the weekend.",
+                "I need to check a couple of things on my side first.", "I'd like to double-check the details first.",
+                "I want to be sure it's right before it changes.", "I'd like to think it over a little first."],
+    "protect": ["I want to check a couple of things on my side first.", "I want to read up on it a bit more first.",
+                "I didn't realise it would happen straight away.", "I'd like to double-check something first.",
+                "I want to have another look on my side first."],
+    "free": ["I want to read up on it a bit more first.", "I need to check a couple of things on my side first.",
+             "I didn't realise it would happen straight away.", "I'd rather leave it for another time.",
+             "I'd rather save it for later."],
+}
+OWN = list(dict.fromkeys(r for bank in OWN_BY_ACT.values() for r in bank))
+"""Every reason of the customer's own."""
+# the customer's own reason about this record alone, when the same change is made on another of
+# theirs in the same visit (a fee, a wait or a partner's say would hold for that one too)
+THIS_ONE = {
+    "ends": ["I think I'll keep that one a while longer.", "I'd rather hold on to that one for now.",
+             "I'll keep that one open for now after all.", "I've changed my mind about that one; it can stay.",
+             "I'd like to keep that one going a bit longer."],
+    "other": ["I'd rather leave that one as it is for now.", "I think that one is fine as it is for now.",
+              "let's leave that one alone for now.", "I've changed my mind about that one; it's fine as it is.",
+              "I'm happy with that one the way it is, actually.", "I'll leave that one be for now."],
+}
+# when they later ask for a person about it: what they want first
+TALK_IT_OVER = "want to talk it over with someone first"
+"""The note a customer leaves for a person about a change they turned down (`session._what_happened`)."""
+PERSON = ["I'd like to talk it over with someone first.", "I'd rather go through it with someone first.",
+          "I want to talk it over with someone before I decide.", "I'd prefer to discuss it with someone first."]
+_ACTS = [("free", re.compile(r"\b(?:promo|refund|redeem|waive|unfreeze|unlock|unblock|reactivate|extension|reward|"
+                             r"points|return|remove the (?:[a-z]+ )?fees?)\b", re.IGNORECASE)),
+         ("protect", re.compile(r"\b(?:freeze|lock|block|suspend|dispute|report|complaint|fraud|stolen|lost|"
+                                r"suspicious|two.factor|password)\b", re.IGNORECASE)),
+         ("ends", re.compile(r"^(?:close|cancel|remove|delete|end|terminate|deactivate|unsubscribe|stop)\b",
+                             re.IGNORECASE)),
+         ("money", re.compile(r"^(?:transfer|pay|top up|deposit|withdraw|invest)\b|\blimit\b|\$\d", re.IGNORECASE)),
+         ("buys", re.compile(r"^(?:buy|purchase|order|book|upgrade|subscribe|open|apply|rent|extend|renew|add|get|"
+                             r"place|request a new)\b", re.IGNORECASE))]
+
+
+def act(intent: str) -> str:
+    """What a change does, by the customer's words for it ("freeze my card because it was lost"):
+    "free" (a promo code, a refund, a card unfrozen), "protect" (a freeze, a dispute), "ends" (a
+    record closed or cancelled), "money" (money moved, a limit), "buys" (something bought, booked or
+    opened: a partner's say, no accountant's), else "details"."""
+    intent = intent.strip()
+    return next((name for name, pattern in _ACTS if pattern.search(intent)), "details")
 
 
 _YOURS = [(re.compile(r"\byour\b"), "my"), (re.compile(r"\byou\b"), "me")]
@@ -80,32 +137,48 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
     return next((g for g in m.groups() if g), None) if m else None
 
 
-def reasons(said: str, *, guided: bool = False) -> list[list[str]]:
+def reasons(said: str, *, guided: bool = False, intent: str = "", twin: bool = False,
+            person: bool = False) -> list[list[str]]:
     """The reasons a customer may give for saying no to the confirmation `said`, a bank per fact it
-    names that a person would answer (`OWN` alone when none); to guidance the customer carries out
-    themselves, that they have not done the steps yet."""
+    names that a person would answer (their own reason, by what the change `intent` does, when none);
+    to guidance the customer carries out themselves, that they have not done the steps yet. `twin`:
+    the same change is made on another of their records in the visit, so only what sets this record
+    apart is a reason (what it is now, the shop, the date), else one about this record alone;
+    `person`: their own reason is that they want to talk it over with someone (`PERSON`)."""
     if guided:
         return [GUIDED]
     found: list[list[str]] = []
     fee = _FEE.search(said)
-    if fee and not _NONE.match(v := next(g for g in fee.groups()[1:] if g)):
+    if fee and not twin and not _NONE.match(v := next(g for g in fee.groups()[1:] if g)):
         name = fee.group(1) or ""
         found.append([t.format(v=v, name=name) for t in FEE])
-    if (rise := _FEE_RISES.search(said)) is not None:
+    if not twin and (rise := _FEE_RISES.search(said)) is not None:
         found.append([t.format(v=rise.group(2), name=rise.group(1)) for t in FEE_RISES])
     for pattern, bank in ((_MOVED, MOVED), (_BALANCE, BALANCE), (_DUE, DUE), (_NOW, NOW), (_MERCHANT, MERCHANT),
                           (_WHEN, WHEN)):
+        if twin and pattern in (_MOVED, _BALANCE, _DUE):  # (money left in one is money left in the other)
+            continue
         v = _first(pattern, said)
         if not v or _NONE.match(v) or pattern is _NOW and not re.search(r"\d|^[A-Z]", v):  # (not "it's off")
             continue
         if pattern in (_BALANCE, _DUE) and not _ENDS.search(said):  # money in it matters to closing it only
             continue
         found.append([t.format(v=v) for t in bank])
-    if (also := _ALSO.search(said)) is not None:
+    if not twin and (also := _ALSO.search(said)) is not None:
         found.append([t.format(v=_mine(also.group(1).rstrip(", "))) for t in ALSO])
     if _HANDOFF.search(said):
         found.append(HANDOFF)
-    return found or [OWN]
+    return found or [PERSON if person else own(said, intent, twin=twin)]
+
+
+def own(said: str, intent: str = "", *, twin: bool = False) -> list[str]:
+    """The customer's own reasons for turning down the change `intent` (else the one `said` reads
+    back): by what it does, or, with `twin`, about this record alone."""
+    kind = act(intent or _mine(next((m.group(1) for m in re.finditer(r"\bI(?:'ll| will| would| can) (?:now |just )?"
+                                                                          r"([a-z][^.?!]*)", said)), "")))
+    if twin:
+        return THIS_ONE["ends" if kind == "ends" else "other"]
+    return OWN_BY_ACT[kind]
 
 
 OWN_SHARE = 0.2
@@ -113,10 +186,15 @@ OWN_SHARE = 0.2
 the customer's own instead."""
 
 
-def decline(said: str, rng: random.Random, *, guided: bool = False) -> str:
+def decline(said: str, rng: random.Random, *, guided: bool = False, intent: str = "", twin: bool = False,
+            person: bool = False) -> str:
     """A no to the confirmation `said`, with a reason: one about a fact it named (each fact as likely
-    as the next), or in `OWN_SHARE` of them the customer's own. Every reason starts with "I", a value
-    or a lower-case word, so it follows the no as written."""
-    banks = reasons(said, guided=guided)
-    own = rng.random() < OWN_SHARE and not guided
-    return f"{rng.choice(NO_START)} {rng.choice(OWN if own else rng.choice(banks))}"
+    as the next), or in `OWN_SHARE` of them the customer's own (`own`, by what the change `intent`
+    does); `person`: they ask a person about it later in the visit, so their own reason is that they
+    want to talk it over with someone first (a fact named still answers: "I didn't realise there'd
+    be a $500 fee.", and the person is asked about it).
+    Every reason starts with "I", a value or a lower-case word, so it follows the no as written."""
+    banks = reasons(said, guided=guided, intent=intent, twin=twin, person=person)
+    mine = PERSON if person else own(said, intent, twin=twin)
+    by_own = rng.random() < OWN_SHARE and not guided
+    return f"{rng.choice(NO_START)} {rng.choice(mine if by_own else rng.choice(banks))}"

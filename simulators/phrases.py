@@ -308,14 +308,24 @@ UNDERSTOOD = ["Oh, I see. Thanks for explaining.", "Okay, I understand. Thanks a
 # request went through after one that did not, only the relief (nothing was "much easier")
 RELIEVED = ["Finally, thank you for sorting that out.", "That's a relief, thanks.", "Great, that was much easier. Thank you.",
             "Thanks, I'm glad that's done."]
-RELIEVED_AT_LAST = ["That's a relief, thanks.", "Thanks, I'm glad that's done.", "Okay, at least that part is sorted. Thanks."]
+RELIEVED_AT_LAST = ["Thanks, I'm glad that's done at least.", "Okay, at least that part is sorted. Thanks.",
+                    "Well, that's something. Thanks for your help."]
+# the same, when the last request was a question (nothing was sorted or done)
+SOMETHING_AT_LEAST = ["Well, that's something. Thanks for your help.", "Thanks, that helps at least.",
+                      "Okay, good to know at least. Thanks."]
+# a frustrated customer who only asked questions (what they could not find before), answered
+RELIEVED_ANSWERED = ["Thanks, that's what I couldn't find.", "Good, at least I know now. Thanks.",
+                     "Thanks, that clears it up at last."]
+# a customer whose refused request went through once they cleared what stopped it
+GOT_THERE = ["Great, glad we got there in the end. Thanks.", "Thanks for sticking with it, that's all sorted.",
+             "Good, we got there in the end. Thank you."]
+# (no reason of its own: the no gave one, which "I'd rather sleep on it" would say again or gainsay)
 AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks. I'll think it over.",
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
                  "Okay, thanks. That's everything.", "Good to know, thanks. I'll decide later.",
-                 "Thanks for explaining it. I'll leave it for now.", "Okay. I'd rather sleep on it. Bye for now.",
+                 "Okay, I'll leave it for now. Bye for now.",
                  "Fine, let's leave it there. Thank you.", "Thanks, that helps. I'll get back to you on it.",
-                 "All right, I'll hold off for now. Thanks for your help.",
-                 "Thanks. I want to check a couple of things first, so that's all."]
+                 "All right, I'll hold off for now. Thanks for your help.", "Okay, that's all for today. Thanks."]
 _NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
                        r"|doesn't allow|not possible|went wrong|didn't work|I'm afraid"
                        r"|not in stock|out of stock|(?:not|isn't|aren't) available|unavailable"

@@ -16,7 +16,7 @@ from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_
 from gem_env.tools.reasons import of_person, own_words, says_reason
 
 from . import phrases as P
-from .declining import decline
+from .declining import TALK_IT_OVER, decline
 from .base import STOP, asks_confirmation, visible_turns
 from .refined import says_not_found
 from .reply_random import reply_random
@@ -157,6 +157,13 @@ def _brief_names(texts: tuple[str, ...]) -> dict[str, str]:
 _PLURAL = re.compile(r"(?<![su])s$")
 """A field named by a plural noun ("last four digits", "bags"), not "status" or "address"."""
 
+def _act_words(request: Request) -> str:
+    """A request's change in the user's words without its reason or new value ("close my account",
+    "change my booking"), so that the same change on two records reads as one."""
+    words = own_records(in_words(request.intent), request.knows)
+    return re.sub(r"\$?\d[\d,.]*", "#", re.split(r" (?:because|to|from|for|with) ", words, maxsplit=1)[0])
+
+
 class ScriptedUser:
     """Brings its requests one at a time in its own words (never the task's goal string), answers
     what it is asked from what it knows (and says so when it does not know: it never invents),
@@ -268,7 +275,8 @@ class ScriptedUser:
                     return self._take_up(nxt, in_words(nxt.intent), rng, told, setback=True)
                 again = self._asked_before(settled + 1, session)
                 heard = " ".join(text for role, text in turns if role == "assistant")
-                body = self._opening(nxt, rng, again=again, told=told, heard=heard)
+                body = self._opening(nxt, rng, again=again, told=told, heard=heard,
+                                     other=not again and self._turned_down_before(settled + 1))
                 return P.next_request(rng, body, told, last=settled + 2 == len(session),
                                       question=nxt.kind == "lookup", again=again, refused=P.is_negative(said),
                                       declined=not current.confirm, offered=offered, clears=nxt.clears,
@@ -278,9 +286,8 @@ class ScriptedUser:
                     and not any(P.asks_repeat(text) for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_REPEAT).format(x=made)
             goodbyes = self._goodbyes(said, current)
-            if self._style == "frustrated" and goodbyes is P.GOODBYES:  # the last went through
-                smooth_all = all(r.kind != "refuse" and r.confirm for r in self._session)
-                goodbyes = P.RELIEVED if smooth_all else P.RELIEVED_AT_LAST
+            if goodbyes is P.GOODBYES:  # the last went through
+                goodbyes = self._relieved(rng, next((text for role, text in turns if role == "user"), "")) or goodbyes
             return f"{rng.choice(goodbyes)} {STOP}"
         email = self._value("email", current)
         if says_not_found(said) and isinstance(email, str) and email in said:  # their email is on nobody's record
@@ -322,9 +329,20 @@ class ScriptedUser:
             if self._asks_effect and not any(text in P.ASK_EFFECT for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_EFFECT)  # once, at the first change asked about
             if not current.confirm:  # no, and why: what the confirmation just told them, or their own reason
-                return decline(said, rng, guided=P.guided(said))
+                return decline(said, rng, guided=P.guided(said), intent=in_words(current.intent), twin=current.twin,
+                               person=self._asks_person_later(min(settled, len(session) - 1)))
             return rng.choice(P.yes_to(said))
         return rng.choice(P.DONT_KNOW)
+
+    def _asks_person_later(self, index: int) -> bool:
+        """Whether, after turning down request `index`, the user asks for a person about it later in
+        the session (a note that they want to talk it over with someone), before turning down another."""
+        for later in self._session[index + 1:]:
+            if any(isinstance(v, str) and TALK_IT_OVER in v for v in later.knows.values()):
+                return True
+            if not later.confirm and later.kind != "refuse":
+                return False
+        return False
 
     def _vague_noun(self) -> str | None:
         """What the first request is about ("card"), when this user opens with it alone: one in
@@ -351,6 +369,9 @@ class ScriptedUser:
         if zlib.crc32(f"later\x00{self._seed}".encode()) % NAMED_LATER or self._asked_before(1):
             return ""
         bank, intent = P.want_phrase(own_records(in_words(self._session[1].intent), self._session[1].knows))
+        if _act_words(self._session[1]) == _act_words(self._session[0]) and "my other" not in intent:
+            intent = re.sub(r"\bmy\b", "my other", intent, count=1)  # ("close my account ... Then I also
+            # need to close my other account")
         return intent if bank is P.WANT and intent.split(" ")[0] not in _FINDING else ""
 
     @staticmethod
@@ -422,6 +443,32 @@ class ScriptedUser:
                      for m in pattern.finditer(asked) for noun in (m[1], m[1].split()[at]) if f"{noun} id" in ids][:1]
         return [k for _, k in sorted(found)]
 
+    def _relieved(self, rng: random.Random, first: str = "") -> list[str] | None:
+        """The goodbye, once the last request went through, of a customer for whom something was
+        hard, else None (a plain thanks). A request refused here and not cleared: "at least that part
+        is sorted" (a third of the customers; all the frustrated ones), or after a question, "well,
+        that's something" (an answer sorts nothing). A frustrated customer (their
+        trouble before was with the first request) whose requests all went through: relief half the
+        time (the rest just thank), and to questions alone "at least I know now"; one who turned
+        something down themselves has nothing to be relieved about; "much easier" only than the app
+        or website their `first` message says failed them. A refused request that went through once
+        cleared: half the customers say they got there in the end."""
+        session = self._session
+        held = sum(r.kind == "refuse" for r in session) > sum(r.retry for r in session)
+        frustrated = self._style == "frustrated"
+        if held:
+            if not (frustrated or rng.random() < 1 / 3):
+                return None
+            return P.RELIEVED_AT_LAST if session[-1].kind != "lookup" else P.SOMETHING_AT_LEAST
+        if frustrated:
+            if any(not r.confirm and r.kind != "refuse" for r in session) or rng.random() < 0.5:
+                return None
+            if all(r.kind == "lookup" for r in session):
+                return P.RELIEVED_ANSWERED
+            return P.RELIEVED if re.search(r"\b(?:app|website)\b", first) else \
+                [r for r in P.RELIEVED if "easier" not in r]
+        return P.GOT_THERE if any(r.retry for r in session) and rng.random() < 0.5 else None
+
     @staticmethod
     def _goodbyes(said: str, current: Request) -> list[str]:
         """A close that fits how the last request ended: refused, declined by the user, or done."""
@@ -439,7 +486,20 @@ class ScriptedUser:
             return False
         words = own_records(in_words(session[index].intent), session[index].knows)
         before = next((r for r in reversed(session[:index]) if r.kind != "lookup" and "summary" not in r.knows), None)
-        return before is not None and own_records(in_words(before.intent), before.knows) == words
+        # (after the same change done, "In that case, ... instead?" points at nothing: "Understood. In
+        # that case, could you file a complaint for my other reservation instead?" after one filed)
+        return before is not None and (before.kind == "refuse" or not before.confirm) \
+            and own_records(in_words(before.intent), before.knows) == words
+
+    def _turned_down_before(self, index: int) -> bool:
+        """Whether request `index` asks for a change the user asked for earlier in the session on
+        another record (turned down, refused or done): it is "my other account" they close now, not
+        the one they kept (one turned down just before is `_asked_before`'s: "In that case, ...")."""
+        now = self._session[index]
+        if now.kind == "lookup" or now.retry or now.clears:
+            return False
+        words = _act_words(now)
+        return any(_act_words(r) == words for r in self._session[:index] if r.kind != "lookup")
 
     def _fitting(self, bank: dict[str, list[str]]) -> list[str]:
         """The persona's greetings or words before the request, but "quick one" and the like for a
@@ -448,7 +508,7 @@ class ScriptedUser:
         return [o for o in options if not P.IN_A_HURRY.search(o)] or options if len(self._session) > 2 else options
 
     def _opening(self, request: Request, rng: random.Random, *, first: bool = False, again: bool = False,
-                 told: str = "", then: str = "", heard: str = "") -> str:
+                 told: str = "", then: str = "", heard: str = "", other: bool = False) -> str:
         """A request in the user's words, the facts they volunteer after it and, on the first turn,
         a sentence of the persona's own before it; one asked before, about another record, as such
         ("In that case, could you change my other booking to 3 bags instead?"). Who they are (their
@@ -470,6 +530,8 @@ class ScriptedUser:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             if again and bank is P.WANT and re.search(r"\bmy\b", intent):
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
+            elif other and bank is P.WANT and re.search(r"\bmy\b", intent) and "my other" not in intent:
+                intent = re.sub(r"\bmy\b", "my other", intent, count=1)
             elif bank is P.WANT and (request.clears or request.retry):
                 bank = (P.CLEAR_SINCE if request.since else P.CLEAR) if request.clears else P.RETRY
             body = rng.choice(bank).format(x=intent, since=request.since)

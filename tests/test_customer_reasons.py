@@ -9,7 +9,7 @@ import random
 import re
 
 from gem_env.agents.understanding import NO, YES
-from gem_env.simulators.declining import NO_START, OWN, decline, reasons
+from gem_env.simulators.declining import NO_START, OWN, OWN_BY_ACT, PERSON, THIS_ONE, act, decline, reasons
 from gem_env.simulators.scenario import Request, Scenario
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.verify_kinds import _NO as VERIFY_NO
@@ -66,7 +66,7 @@ def test_money_in_a_record_is_a_reason_to_wait_with_closing_it_only() -> None:
     protection made no sense: the balance is a reason only when the record is to be closed."""
     said = ("I'll turn on the overdraft protection of your account ACC-1. That's your open checking account, with a "
             "$17,847.91 balance. Should I go ahead?")
-    assert reasons(said) == [OWN]
+    assert reasons(said) == [OWN_BY_ACT["details"]]  # (the customer's own reason, for a change of a setting)
     assert not any("$17,847.91" in n for n in _declines(said))
     assert not any("$0" in r for bank in reasons(
         "I'll close your account ACC-1. It's the open savings account, with a $0 balance. Shall I go ahead?")
@@ -229,3 +229,138 @@ def test_a_title_that_starts_with_the_is_said_once_with_its_article() -> None:
     answers = _answers_to(listing, {"loan_id": "LOAN-1"}, goal="renew my loan")
     assert answers and all("the The" not in a and "Glass Orchard one" in a and listed_by_detail(listing, a) == "LOAN-1"
                            for a in answers), answers
+
+
+_MONEY_WORDS = re.compile(r"accountant|budget|afford|going out|money|finances|partner|family|\$", re.IGNORECASE)
+
+
+def test_a_reason_of_the_customers_own_fits_what_the_change_does() -> None:
+    """Reviewer (round 58): "I should run it past my accountant first." to unfreezing a card, "I need
+    to talk it over with my family first." to a free promo code: money and a household's say only
+    where money moves, something is bought or a record the household shares ends."""
+    free = {"I'll unfreeze your card CRD-1. That's your frozen debit card ending in 0588. Shall I go ahead?":
+            "unfreeze my card",
+            "I'll issue a new promo code for your account. Shall I go ahead?": "request a new promo code",
+            "I'll change your address to 1 Main St, Springfield 12345. At the moment, it's 2 Elm St. Shall I?":
+            "change my address to 1 Main St, Springfield 12345",
+            "I'll create a dispute for transaction TRN-1 because of fraud. Shall I go ahead?":
+            "create a dispute for my transaction because of fraud"}
+    for said, intent in free.items():
+        noes = [decline(said, random.Random(seed), intent=intent) for seed in range(80)]
+        assert not any(_MONEY_WORDS.search(n) for n in noes), [n for n in noes if _MONEY_WORDS.search(n)]
+        assert len(set(noes)) >= 8, noes
+    assert act("freeze my card because it was stolen") == "protect"
+    assert "I'd rather wait until after the weekend." not in OWN_BY_ACT["protect"]  # (a stolen card is not left a weekend)
+    paid = [decline("I'll transfer $2,000 from your account ACC-1 to your other account ACC-2. Shall I?",
+                    random.Random(seed), intent="transfer $2,000 from my account to my other account")
+            for seed in range(80)]
+    assert any(re.search(r"budget|accountant|partner|family", n) for n in paid), paid
+
+
+def test_a_change_made_on_another_record_of_theirs_is_turned_down_for_this_record_alone() -> None:
+    """"with a $500 fee it isn't worth it for me", then the twin account with the same fee closed:
+    with the same change made on another record in the visit (`twin`), the reason is what sets this
+    one apart, never its fee, the money in it or a wait that would hold for both."""
+    said = ("I'll close your account ACC-1 because it's no longer needed. It's the open savings account, with a "
+            "$2,604.74 balance. For this one, the early closure fee is $500. Shall I go ahead?")
+    noes = {decline(said, random.Random(seed), intent="close my account because it's no longer needed", twin=True)
+            for seed in range(60)}
+    assert not any("$" in n or "weekend" in n or "partner" in n for n in noes), noes
+    assert all(any(r in n for r in THIS_ONE["ends"]) for n in noes), noes
+    # a fact of this record alone still answers (the shop a charge is from)
+    charge = ("I'll create a dispute for transaction TRN-1 because of fraud. It's the posted transaction at Palmer, "
+              "Lee and Harrell, with an amount of $390.94. Should I proceed?")
+    said_shop = [decline(charge, random.Random(seed), intent="create a dispute for my transaction", twin=True)
+                 for seed in range(40)]
+    assert any("Palmer, Lee and Harrell" in n for n in said_shop), said_shop
+
+
+def test_a_customer_who_asks_a_person_about_it_later_wants_to_talk_it_over_first() -> None:
+    """A no "until after the weekend", then a hand-off "... but want to talk it over with someone
+    first": the no says what the note will."""
+    request = Request(kind="decline", goal="close my account", intent="close my account", confirm=False,
+                      knows={"account_id": "ACC-1"})
+    person = Request(kind="complete", goal="pass my question about my account to a person",
+                     intent="pass my question about my account to a person",
+                     knows={"account_id": "ACC-1", "summary": "I was going to close my account but want to talk it "
+                                                              "over with someone first"})
+    said = "I'll close your account ACC-1. It's the open savings account. Shall I go ahead?"
+    answers = set()
+    for seed in range(30):
+        user = ScriptedUser(Scenario(goal="close my account", requests=[request, person], knows=request.knows),
+                            seed=seed)
+        answer = asyncio.run(user.reply([{"role": "user", "content": "I'd like to close my account ACC-1."},
+                                         {"role": "assistant", "content": said}]))
+        if "?" in answer:
+            continue  # a careful customer asks first
+        answers.add(answer)
+        assert any(answer.endswith(p) for p in PERSON), answer  # (the confirmation names no fact)
+        assert NO.search(answer) and VERIFY_NO.search(answer), answer
+    assert len(answers) >= 5, answers
+
+
+def test_the_goodbye_after_a_no_gives_no_second_reason() -> None:
+    """"No, I need to check a couple of things on my side first." ... "Thanks. I want to check a couple
+    of things first, so that's all." said the reason twice, and "I'd rather sleep on it" after "I've
+    still got $865.85 in there" gave another: the no carries the reason, the goodbye none."""
+    from gem_env.simulators import phrases as P
+    reasons_said = re.compile(r"sleep on it|check a couple|partner|family|weekend|budget|read up", re.IGNORECASE)
+    assert not [g for g in P.AFTER_DECLINE if reasons_said.search(g)]
+
+
+def test_every_reason_of_the_customers_own_is_read_as_no() -> None:
+    for reason in [*OWN, *(r for bank in THIS_ONE.values() for r in bank), *PERSON]:
+        for start in NO_START:
+            no = f"{start} {reason}"
+            assert NO.search(no) and VERIFY_NO.search(no) and not YES.match(no), no
+            assert not re.search(r"\b(?:yes|go ahead|please do|no longer needed)\b", reason, re.IGNORECASE), reason
+
+
+def test_a_fact_named_still_answers_before_asking_a_person_about_it() -> None:
+    said = "I'll close your account ACC-1. For this one, the early closure fee is $500. Can you confirm?"
+    noes = [decline(said, random.Random(seed), intent="close my account", person=True) for seed in range(40)]
+    assert any("$500" in n for n in noes) and any(n.endswith(tuple(PERSON)) for n in noes), noes
+    assert all("$500" in n or n.endswith(tuple(PERSON)) for n in noes), noes
+
+
+def test_the_same_change_named_for_later_is_on_my_other_record() -> None:
+    """"I'm trying to close my account because the fees are too high. ... Then, when that's done, I
+    also need to close my account because of fees." named one account twice."""
+    first = Request(kind="decline", goal="close my account", intent="close my account because the fees are too high",
+                    confirm=False, knows={"account_type": "savings"})
+    second = Request(kind="complete", goal="close my account", intent="close my account because of fees",
+                     knows={"account_type": "checking"})
+    named = 0
+    for seed in range(120):
+        user = ScriptedUser(Scenario(goal="close my account", requests=[first, second], knows={}), seed=seed)
+        opening = asyncio.run(user.reply([]))
+        assert len(re.findall(r"close my account\b", opening)) <= 1, opening
+        named += "close my other account" in opening
+    assert named, "no user named the second account up front"
+
+
+def test_the_same_change_after_one_done_is_asked_for_on_my_other_record_without_instead() -> None:
+    """"I've just filed a complaint ..." then "Understood. In that case, could you file a complaint for
+    my other reservation because of cleanliness instead?": "in that case ... instead" answers a no
+    or a refusal only; after the change was made the customer asks for it on their other record."""
+    first = Request(kind="complete", goal="file a complaint", intent="file a complaint for my reservation because "
+                    "of cleanliness", knows={"reservation_id": "SI-4859"})
+    second = Request(kind="complete", goal="file a complaint", intent="file a complaint for my reservation because "
+                     "of cleanliness", knows={"reservation_id": "SI-9083"})
+    asks = set()
+    for seed in range(30):
+        user = ScriptedUser(Scenario(goal="file a complaint", requests=[first, second], knows={}), seed=seed)
+        user._named_later = ""  # (the second named in the first message is offered back instead)
+        said = asyncio.run(user.reply([
+            {"role": "user", "content": "I'd like to file a complaint for my reservation SI-4859."},
+            {"role": "assistant", "content": "I'll file a complaint for reservation SI-4859 because of cleanliness. "
+                                             "Shall I go ahead?"},
+            {"role": "user", "content": "Yes, please."},
+            {"role": "assistant", "content": "I've filed a complaint for the reservation. Anything else?"}]))
+        assert "instead" not in said and "in that case" not in said.lower(), said
+        assert "my other reservation" in said, said
+        asks.add(said)
+    assert len(asks) >= 5
+    declined = first.model_copy(update={"kind": "decline", "confirm": False})
+    user = ScriptedUser(Scenario(goal="file a complaint", requests=[declined, second], knows={}), seed=1)
+    assert user._asked_before(1)  # after a no, "In that case, ... instead?" still

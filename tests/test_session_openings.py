@@ -147,7 +147,8 @@ def test_trouble_before_is_acknowledged_once_and_the_user_leaves_relieved(sessio
         troubled += 1
         assert told == [spoken[1]], traj["id"]  # the first reply, and only it
         ended = spoken[-1].replace("###STOP###", "").strip()
-        assert ended in P.RELIEVED + P.RELIEVED_AT_LAST + P.UNDERSTOOD + P.AFTER_DECLINE, ended
+        assert ended in P.RELIEVED + P.RELIEVED_AT_LAST + P.RELIEVED_ANSWERED + P.SOMETHING_AT_LEAST + P.UNDERSTOOD + P.AFTER_DECLINE \
+            + P.GOODBYES, ended  # (half the frustrated customers whose chat went smoothly just thank)
     assert troubled >= 3
 
 

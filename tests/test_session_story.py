@@ -52,6 +52,10 @@ def test_sessions_tell_one_story(run: Path) -> None:
         leaving = [i for i, r in enumerate(requests) if LEAVING.search(str(r["knows"].get("reason", "")))]
         writes = [i for i, r in enumerate(requests) if r["kind"] in ("complete", "disambiguate")]
         assert not [i for i in writes if leaving and i > leaving[0]], traj["id"]
+        # nor was a change asked for and refused on either side of it (round 58: a plan change refused,
+        # then the subscription cancelled "because I'm relocating")
+        assert not [i for i, r in enumerate(requests) if leaving and r["kind"] == "refuse" and i not in leaving], \
+            traj["id"]
         reasons: dict[str, set[str]] = {}
         for a in traj["task"]["gold_actions"]:
             why = a["arguments"].get("reason")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ...agents.ids import own_key
 from ...agents.lookup import finder_tools
 from ...agents.prechecks import records
+from ...simulators.declining import TALK_IT_OVER
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
 from ...tools.model import InsertStep, UpdateStep, every_step
@@ -143,6 +144,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
         if len(built) < 2 or K.authenticate(c, built, sandbox) is not None:
             return None
         _say_new_keys(c, built)
+        _mark_twins(c, built)
         key = "|".join(f"{b.request.kind}:{b.workflow}:{sorted(b.request.knows.items())}" for b in built)
         return make_task(c, built, category=category, key=key, initial=initial,
                          final=sandbox.state_hash(), seed=ctx.seed, doc_id=ctx.doc_id)
@@ -464,7 +466,7 @@ def _what_happened(built: list[K.Built]) -> str | None:
         return None
     want = smooth(in_words(prev.intent))
     if prev.kind == "decline":
-        return f"I was going to {want} but want to talk it over with someone first"
+        return f"I was going to {want} but {TALK_IT_OVER}"
     refusal, record = built[-1].refusal, built[-1].record
     values = [str(v) for v in refusal.values] if refusal else []
     # the state that stopped it, when it is the record's status in words ("closed"); a rule on
@@ -516,20 +518,25 @@ LEAVING = re.compile(r"\b(?:moving|switching|leaving|relocating)\b", re.IGNORECA
 
 def _leaving_and_staying(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
     """Whether a request of the session says the customer is leaving (`LEAVING`) while another
-    carries on with the service: a change after it, or one before it that starts or adds something
-    (money moved into the account then closed "because I'm moving banks"). A question may follow."""
+    carries on with the service: a change after it (one asked for and refused too: a plan to change
+    on a subscription they then cancel "because I'm relocating"), or one before it that starts or
+    adds something (money moved into the account then closed "because I'm moving banks") or that
+    they were refused. A question may follow."""
     def leaves(b: K.Built) -> bool:
         return bool(LEAVING.search(str(b.request.knows.get("reason", ""))))
 
     def writes(b: K.Built) -> bool:
-        return any(ctx.compiled.tools[a.tool].writes and a.ok for a in b.actions)
+        return any(ctx.compiled.tools[a.tool].writes and a.ok for a in b.actions) or refused(b)
+
+    def refused(b: K.Built) -> bool:  # a change they wanted, whatever stopped it
+        return b.refusal is not None and not leaves(b)
 
     def adds(b: K.Built) -> bool:
         return any(ctx.compiled.tools[a.tool].writes and a.ok and isinstance(st, InsertStep)
                    for a in b.actions for st in every_step(ctx.compiled.tools[a.tool].spec.effect or []))
     if any(leaves(b) for b in built):
         return writes(now)
-    return leaves(now) and any(adds(b) for b in built)
+    return leaves(now) and any(adds(b) or refused(b) for b in built)
 
 
 def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
@@ -580,6 +587,20 @@ def _takes_note(ctx: "_Context", name: str) -> bool:
     """Whether workflow `name` has the user write free text (`FREE_TEXT`: a summary, a note)."""
     wf = next((w for w in ctx.workflows if w.name == name), None)
     return wf is not None and any(FREE_TEXT.search(k) for k in wf.knows)
+
+
+def _mark_twins(compiled: "CompiledDomain", built: list[K.Built]) -> None:
+    """A declined request whose write another request of the session makes (or asks for) on another
+    record is a `twin`: the customer says no for what sets this record apart, not for the change
+    ("with a $500 fee it isn't worth it", and then the other account with the same fee closed)."""
+    for b in built:
+        if b.decline is None:
+            continue
+        tool = b.decline.tool
+        b.request.twin = any(o is not b and (any(a.tool == tool and a.ok and compiled.tools[a.tool].writes
+                                                 for a in o.actions)
+                                             or any(x is not None and x.tool == tool for x in (o.refusal, o.decline)))
+                             for o in built)
 
 
 def _say_new_keys(compiled: "CompiledDomain", built: list[K.Built]) -> None:
