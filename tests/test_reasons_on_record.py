@@ -1,0 +1,131 @@
+"""The reason a customer gives is true of their records (buyer's review, round 59): nobody disputes
+as "charged twice" a charge with no twin on the card, says a purchase of this morning never
+arrived, closes an account opened last week "because of the fees", cancels a payment not yet sent
+"because I was charged more", applies for a card they already hold, or asks for a hardship plan
+and moves to a dearer plan in the same visit."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from gem_env.documents import Document, Verdict
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.tasks.kinds import derive_knows
+from gem_env.stages.tasks.make import anchor_rows
+from gem_env.tools import CompiledDomain, Domain
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
+TODAY = dt.date(2025, 1, 15)  # the offline extractor's clock
+
+
+def _compiled(title: str, text: str) -> CompiledDomain:
+    got = OfflineExtractor().extract(Document(id=title, text=text, title=title), RELEVANT)
+    assert isinstance(got, Domain), got
+    return check_domain(got)
+
+
+def _reasons(c: CompiledDomain, name: str, sandbox) -> dict[str, str]:
+    """The reason given for each row the workflow is anchored on (by the row's key)."""
+    wf = next(w for w in c.domain.workflows if w.name == name)
+    pk = c.tables[wf.anchor.table].pk
+    out = {}
+    for row in anchor_rows(c, wf):
+        knows = derive_knows(wf, sandbox.dump([wf.anchor.table])[wf.anchor.table][str(row[pk])], sandbox)
+        assert isinstance(knows, dict), knows
+        out[str(row[pk])] = knows["reason"]
+    return out
+
+
+def _dispute_text(title: str) -> str:
+    return f"# {title}\n\n1. Open the card.\n2. Find the charge.\n3. Dispute the charge with a reason.\n"
+
+
+def test_a_charge_is_disputed_as_charged_twice_only_with_its_twin_on_the_card() -> None:
+    """"Charge disputes" picks "duplicate charge": a charge with no twin (the same merchant and
+    amount on the same card) is disputed for another reason; give it a twin and it is "charged twice"."""
+    c = _compiled("Charge disputes", _dispute_text("Charge disputes"))
+    sandbox = c.new_sandbox()
+    try:
+        charges = sandbox.dump(["charges"])["charges"]
+
+        def twins(row: dict) -> int:
+            return sum(1 for r in charges.values() if r["card_id"] == row["card_id"] and r["merchant"] == row["merchant"]
+                       and r["amount"] == row["amount"])
+        said = _reasons(c, "create_dispute", sandbox)
+        assert said and all((reason == "duplicate charge") == (twins(charges[k]) > 1) for k, reason in said.items())
+        assert "duplicate charge" not in said.values()  # the seed has no twins
+        # a second charge on the same card made the twin of one disputed
+        key = next(k for k in said if sum(r["card_id"] == charges[k]["card_id"] for r in charges.values()) > 1)
+        row = charges[key]
+        other = next(k for k, r in charges.items() if r["card_id"] == row["card_id"] and k != key)
+        sandbox.conn.execute("UPDATE charges SET merchant = ?, amount = ? WHERE charge_id = ?",
+                             (row["merchant"], row["amount"], other))
+        assert _reasons(c, "create_dispute", sandbox)[key] == "duplicate charge"
+    finally:
+        sandbox.close()
+
+
+def test_a_purchase_never_arrived_only_a_week_after_it_was_posted() -> None:
+    """"Dispute a charge" picks "item not received": not of a charge still pending, nor of one
+    posted in the last 7 days."""
+    c = _compiled("Dispute a charge", _dispute_text("Dispute a charge"))
+    sandbox = c.new_sandbox()
+    try:
+        charges = sandbox.dump(["charges"])["charges"]
+        said = _reasons(c, "create_dispute", sandbox)
+        late = {k for k, r in charges.items()
+                if r["status"] != "pending" and (TODAY - dt.date.fromisoformat(r["posted_at"][:10])).days >= 7}
+        assert {k for k, reason in said.items() if reason == "item not received"} == late & set(said)
+        assert late & set(said) and set(said) - late  # both kinds of charge are there
+    finally:
+        sandbox.close()
+
+
+def test_an_account_is_closed_for_its_fees_only_after_two_months() -> None:
+    """An account opened last week (inside the early-closure window) is not closed "because of the
+    fees": that needs statements; the next reason is given."""
+    titles = [t for t in ("Close your account", "Closing an account", "Account closure", "How to close a bank account",
+                          "Close a checking account", "Closing your savings account")
+              if "fees" in str(next(w for w in _compiled(t, _close_text(t)).domain.workflows
+                                     if w.name == "close_account").knows["reason"])]
+    assert titles
+    c = _compiled(titles[0], _close_text(titles[0]))
+    sandbox = c.new_sandbox()
+    try:
+        accounts = sandbox.dump(["accounts"])["accounts"]
+        said = _reasons(c, "close_account", sandbox)
+        old = {k for k, r in accounts.items() if (TODAY - dt.date.fromisoformat(r["opened_on"])).days >= 60}
+        assert {k for k, reason in said.items() if reason == "fees"} == old & set(said)
+        assert old & set(said)
+        key = next(k for k in old & set(said))
+        sandbox.conn.execute("UPDATE accounts SET opened_on = ? WHERE account_id = ?", ("2025-01-10", key))
+        assert _reasons(c, "close_account", sandbox)[key] != "fees"
+    finally:
+        sandbox.close()
+
+
+def _close_text(title: str) -> str:
+    return (f"# {title}\n\nYou can close your checking or savings account online. Move your balance first, "
+            "then choose a reason for closing the account.\n")
+
+
+def test_a_payment_not_yet_sent_is_never_cancelled_for_its_wrong_amount() -> None:
+    """"I was charged more than I agreed to pay" of a payment only scheduled is false: whatever title
+    picks it, a scheduled payment is cancelled for another reason."""
+    seen = 0
+    for title in ("Cancel a payment", "Cancel a scheduled payment", "Stop a payment", "Cancelling a transfer",
+                  "Cancel a recurring payment", "Manage scheduled payments"):
+        c = _compiled(title, f"# {title}\n\n1. Open your scheduled payments.\n2. Choose the payment to your contact.\n"
+                             "3. Cancel the payment before it is sent, giving a reason.\n")
+        wf = next((w for w in c.domain.workflows if w.name.startswith("cancel_")), None)
+        if wf is None or "wrong amount" not in str(wf.knows.get("reason")):
+            continue
+        sandbox = c.new_sandbox()
+        try:
+            said = _reasons(c, wf.name, sandbox)
+            assert said and "wrong amount" not in said.values(), said
+            seen += 1
+        finally:
+            sandbox.close()
+    assert seen
