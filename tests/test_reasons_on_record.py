@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from gem_env.documents import Document, Verdict
+from gem_env.io.corpus import iter_documents
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.tasks.kinds import derive_knows
 from gem_env.stages.tasks.make import anchor_rows
@@ -129,3 +130,32 @@ def test_a_payment_not_yet_sent_is_never_cancelled_for_its_wrong_amount() -> Non
         finally:
             sandbox.close()
     assert seen
+
+
+def test_nobody_applies_for_a_product_they_hold() -> None:
+    """The product a customer applies for is one they do not hold yet; holding them all, they
+    apply for none."""
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "open-a-savings-account.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain)
+    c = check_domain(got)
+    wf = next(w for w in c.domain.workflows if w.name == "open_account")
+    sandbox = c.new_sandbox()
+    try:
+        data = sandbox.dump(["accounts", "products"])
+        names = {k: r["name"] for k, r in data["products"].items()}
+        row = anchor_rows(c, wf)[0]
+        asked = derive_knows(wf, row, sandbox)["product_name"]
+        account = next(k for k, a in data["accounts"].items() if a["customer_id"] == row["customer_id"])
+        held = next(k for k, n in names.items() if n == asked)
+        sandbox.conn.execute("UPDATE accounts SET product_id = ?, status = 'open' WHERE account_id = ?", (held, account))
+        other = derive_knows(wf, row, sandbox)["product_name"]
+        assert other != asked and other in names.values()
+        for k, a in data["accounts"].items():  # every product held: nothing to apply for
+            if a["customer_id"] == row["customer_id"] and k != account:
+                sandbox.conn.execute("UPDATE accounts SET product_id = ?, status = 'open' WHERE account_id = ?",
+                                     (next(p for p, n in names.items() if n == other), k))
+                break
+        assert isinstance(derive_knows(wf, row, sandbox), str)  # "user knowledge is empty"
+    finally:
+        sandbox.close()
