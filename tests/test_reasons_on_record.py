@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 from gem_env.documents import Document, Verdict
 from gem_env.io.corpus import iter_documents
+from gem_env.simulators.scenario import Request
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.tasks import GoldAction
+from gem_env.stages.tasks import kinds as K
 from gem_env.stages.tasks.kinds import derive_knows
 from gem_env.stages.tasks.make import anchor_rows
+from gem_env.stages.tasks.session import _hard_up_and_spending
 from gem_env.tools import CompiledDomain, Domain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,5 +162,39 @@ def test_nobody_applies_for_a_product_they_hold() -> None:
                                      (next(p for p, n in names.items() if n == other), k))
                 break
         assert isinstance(derive_knows(wf, row, sandbox), str)  # "user knowledge is empty"
+    finally:
+        sandbox.close()
+
+
+def test_a_hardship_plan_and_a_dearer_plan_are_not_asked_for_in_one_visit() -> None:
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "telecom" / "add-a-line.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain)
+    c = check_domain(got)
+    sandbox = c.new_sandbox()
+    try:
+        rows = sandbox.dump()
+        ctx = SimpleNamespace(compiled=c, owners=SimpleNamespace(rows=rows))
+        line = next(r for r in rows["lines"].values() if r["status"] == "active" and r["plan"] != "unlimited")
+        dearer = next(p for p in ("unlimited", "Unlimited") if p in c.tables["lines"].fields["plan"].values)
+
+        def built(reason: str | None, tool: str, args: dict) -> K.Built:
+            res = sandbox.call(tool, args)
+            assert res.ok, res.error
+            knows = {"reason": reason} if reason else {}
+            return K.Built(request=Request(goal="x", knows=knows),
+                           actions=[GoldAction(tool=tool, arguments=args, ok=True, result=res.as_data())])
+        snap = sandbox.snapshot()
+        upgrade = built(None, "update_line_plan", {"line_id": line["line_id"], "plan": dearer})
+        wf = next(w for w in c.domain.workflows if w.name == "request_payment_plan")
+        bill = anchor_rows(c, wf)[0]
+        plan_args = {"bill_id": bill["bill_id"], "reason": "hardship"}
+        hard = built("hardship", "request_payment_plan", plan_args)
+        sandbox.restore(snap)
+        other = K.Built(request=Request(goal="x", knows={"reason": "billing error"}), actions=hard.actions)
+        assert _hard_up_and_spending(ctx, [hard], upgrade)
+        assert _hard_up_and_spending(ctx, [upgrade], hard)  # either order
+        assert not _hard_up_and_spending(ctx, [other], upgrade)
+        assert not _hard_up_and_spending(ctx, [hard], other)
     finally:
         sandbox.close()
