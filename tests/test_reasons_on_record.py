@@ -198,3 +198,24 @@ def test_a_hardship_plan_and_a_dearer_plan_are_not_asked_for_in_one_visit() -> N
         assert not _hard_up_and_spending(ctx, [hard], other)
     finally:
         sandbox.close()
+
+
+def test_a_record_ended_to_clear_a_refusal_is_never_ended_for_a_claim_it_may_not_bear(monkeypatch) -> None:
+    """An account closed to make room ("because of the fees"?) may have been opened last week: a
+    way out is given only reasons that claim nothing of the record."""
+    from gem_env.stages.tasks import session as S
+    from gem_env.tools.reasons import claims
+    assert claims("fees") and claims("duplicate charge") and claims("item not received") and claims("wrong amount")
+    assert not claims("no longer needed") and not claims("moving bank") and not claims("fraud")
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "transfer-money.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain)
+    c = check_domain(got)
+    wf = next(w for w in c.domain.workflows if w.name == "close_account")
+    assert S.LEAVING.search(wf.knows["reason"])  # its own reason ("moving bank") does not fit a customer who stays
+    given: list[str] = []
+    monkeypatch.setattr(S, "_given", lambda ctx, name, key, knows: given.append(knows["reason"]) or (lambda sb, rng: None))
+    ctx = SimpleNamespace(compiled=c, workflows=c.domain.workflows)
+    S._fitting_reasons(ctx, "close_account", "ACC-1", lambda sb, rng: None)
+    enum = next(p.enum for s in wf.steps for p in c.tools[s.tool].spec.parameters if p.name == "reason" and p.enum)
+    assert "fees" in enum and given == ["'no longer needed'"]

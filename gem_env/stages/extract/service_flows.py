@@ -8,6 +8,7 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.words import indefinite
+from ...tools.reasons import CHARGED_TWICE, FEES, NEVER_CAME, OVERCHARGED
 from ...tools.render import plain_words
 from .service_writes import _UPDATE_VERBS, quoted_list
 
@@ -46,12 +47,6 @@ _CONCERNS = {
 }
 """What a customer hands over to a person about a record of each archetype, in their words."""
 
-#: reasons that claim something of the record (`Flows._reason_holds`): charged twice; never came;
-#: paying too much in fees; charged the wrong amount
-_TWICE = re.compile(r"\bduplicate (?:charge|payment|transaction)|\bcharged twice|\bdouble charge")
-_NEVER_CAME = re.compile(r"\bnot received|\bnever (?:arrived|received|came)|\bnon-?delivery")
-_FEES = re.compile(r"\bfees?\b")
-_OVERCHARGED = re.compile(r"\bwrong amount|\bovercharg|\bcharged more")
 _SINCE_FIELD = re.compile(r"opened|started|created|since|joined")
 _WAIT_DAYS = 7
 """Days after a purchase before anyone can say it never arrived."""
@@ -216,24 +211,24 @@ class Flows:
         one that never arrived; an account held two months or more for its fees being too high; a
         payment that has gone out for its amount being wrong ("I was charged more than I agreed")."""
         low = reason.lower()
-        if _TWICE.search(low):
+        if CHARGED_TWICE.search(low):
             payee = next((f["name"] for f in self.a.child_fields if f.get("faker") == "company"), None)
             amount = next((f["name"] for f in self.a.child_fields if f["name"] == "amount"), None)
             if on != "child" or not (payee and amount):
                 return "false"
             return (f"count_rows('{self.children}', {{{self.main_pk}: row.{self.main_pk}, {payee}: row.{payee}, "
                     f"{amount}: row.{amount}}}) > 1")
-        if _NEVER_CAME.search(low):
+        if NEVER_CAME.search(low):
             d = self.child_date() if on == "child" else None
             if d is None:
                 return None
             waited = f"days_between(date(row.{d}), today) >= {_WAIT_DAYS}"
             return f"row.status != 'pending' and {waited}" if "pending" in self.a.child_statuses else waited
-        if _FEES.search(low) and on == "main":
+        if FEES.search(low) and on == "main":
             since = next((f["name"] for f in self.a.main_fields if f.get("type") == "date"
                           and _SINCE_FIELD.search(f["name"])), None)
             return f"days_between(date(row.{since}), today) >= {_FEES_DAYS}" if since else None
-        if _OVERCHARGED.search(low) and on == "main" and "scheduled" in self.statuses:
+        if OVERCHARGED.search(low) and on == "main" and "scheduled" in self.statuses:
             return "row.status != 'scheduled'"  # a payment not yet sent has charged nobody
         return None
 

@@ -20,6 +20,7 @@ from ...agents.prechecks import records
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
 from ...tools.model import InsertStep, UpdateStep, every_step
+from ...tools.reasons import claims
 from ...tools.render import ENDED, FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
@@ -445,7 +446,8 @@ def _fitting_reasons(ctx: "_Context", name: str, key: str, builder: Callable[...
         return [builder]
     enum = next((p.enum for s in wf.steps for p in ctx.compiled.tools[s.tool].spec.parameters
                  if p.name == "reason" and p.enum), None) or []
-    fits = [r for r in enum if isinstance(r, str) and r != "other" and not LEAVING.search(r)]
+    # (nor one claiming what this record may not show: "fees" of an account opened last week)
+    fits = [r for r in enum if isinstance(r, str) and r != "other" and not LEAVING.search(r) and not claims(r)]
     own = [] if LEAVING.search(wf.knows["reason"]) else [builder]
     tried = [r for r in fits if r == "no longer needed"] + ([] if own else [r for r in fits if r != "no longer needed"])
     given = [b for r in tried if repr(r) != wf.knows["reason"] and (b := _given(ctx, name, key, {"reason": repr(r)}))]
