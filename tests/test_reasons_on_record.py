@@ -196,6 +196,14 @@ def test_a_hardship_plan_and_a_dearer_plan_are_not_asked_for_in_one_visit() -> N
         assert _hard_up_and_spending(ctx, [upgrade], hard)  # either order
         assert not _hard_up_and_spending(ctx, [other], upgrade)
         assert not _hard_up_and_spending(ctx, [hard], other)
+        # a new line after a hardship plan is spending; after a line cancelled as too expensive, a swap
+        added = K.Built(request=Request(goal="x"), actions=[GoldAction(
+            tool="add_line", arguments={"customer_id": line["customer_id"], "plan": "Basic"}, ok=True,
+            result={"line_id": "LINE-00001", "status": "active"})])
+        dear = K.Built(request=Request(goal="x", knows={"reason": "too expensive"}), actions=[])
+        assert _hard_up_and_spending(ctx, [hard], added)
+        assert not _hard_up_and_spending(ctx, [dear], added)
+        assert _hard_up_and_spending(ctx, [dear], upgrade)
     finally:
         sandbox.close()
 

@@ -541,8 +541,12 @@ def _story_breaks(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
     return _leaving_and_staying(ctx, built, now) or _hard_up_and_spending(ctx, built, now)
 
 
-HARD_UP = re.compile(r"\b(?:hardship|afford|too expensive|money is tight)", re.IGNORECASE)
-"""A reason that says the customer is short of money ("hardship": "money is tight right now")."""
+HARD_UP = re.compile(r"\b(?:hardship|afford|money is tight)", re.IGNORECASE)
+"""A reason that says the customer is short of money ("hardship": "money is tight right now"): no
+spending goes with it."""
+TOO_DEAR = re.compile(r"\btoo expensive\b", re.IGNORECASE)
+"""A reason that says one record costs too much: no dearer plan goes with it (a line cancelled as
+too expensive and a new one added in its place is a swap)."""
 PRICED = re.compile(r"(?:^|_)(?:price|fee|rate|cost)$|^total_paid$")
 """A field holding what a record costs its owner (`monthly_price`, `nightly_rate`, `total_paid`)."""
 
@@ -551,17 +555,18 @@ def _hard_up_and_spending(ctx: "_Context", built: list[K.Built], now: K.Built) -
     """Whether a request of the session says the customer is short of money (`HARD_UP`: a payment
     plan "because money is tight") while another makes them pay more: a record moved to a dearer
     plan (a priced field raised: Basic $23.99 to Plus $50.99), or a priced record added (a new line,
-    a booking). Either order: nobody upgrades and then asks for a hardship plan in one visit."""
+    a booking); or says a record is too expensive (`TOO_DEAR`) while another is moved to a dearer
+    plan. Either order: nobody upgrades and then asks for a hardship plan in one visit."""
     c = ctx.compiled
 
-    def hard_up(b: K.Built) -> bool:
-        return bool(HARD_UP.search(str(b.request.knows.get("reason", ""))))
+    def why(b: K.Built) -> str:
+        return str(b.request.knows.get("reason", ""))
 
-    def dearer(a: GoldAction) -> bool:
+    def dearer(a: GoldAction, added: bool) -> bool:
         if not (c.tools[a.tool].writes and a.ok and isinstance(a.result, dict)):
             return False
         for st in every_step(c.tools[a.tool].spec.effect or []):
-            if isinstance(st, InsertStep) and any(PRICED.search(f) for f in c.tables[st.insert].fields):
+            if added and isinstance(st, InsertStep) and any(PRICED.search(f) for f in c.tables[st.insert].fields):
                 return True
         for table, t in c.tables.items():
             key = a.arguments.get(t.pk)
@@ -572,9 +577,15 @@ def _hard_up_and_spending(ctx: "_Context", built: list[K.Built], now: K.Built) -
                 return True
         return False
 
-    def spends(b: K.Built) -> bool:  # (a hardship request's own record is no spending)
-        return not hard_up(b) and any(dearer(a) for a in b.actions)
-    return hard_up(now) and any(spends(b) for b in built) or spends(now) and any(hard_up(b) for b in built)
+    def short(b: K.Built) -> bool:
+        return bool(HARD_UP.search(why(b)) or TOO_DEAR.search(why(b)))
+
+    def breaks(said: K.Built, other: K.Built) -> bool:  # (a hardship request's own record is no spending)
+        if short(other):
+            return False
+        added = bool(HARD_UP.search(why(said)))
+        return short(said) and any(dearer(a, added) for a in other.actions)
+    return any(breaks(now, b) or breaks(b, now) for b in built)
 
 
 def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
