@@ -61,6 +61,21 @@ OWN_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+CHARGED_TWICE = re.compile(r"\bduplicate (?:charge|payment|transaction)|\bcharged twice|\bdouble charge", re.IGNORECASE)
+NEVER_CAME = re.compile(r"\bnot received|\bnever (?:arrived|received|came)|\bnon-?delivery", re.IGNORECASE)
+FEES = re.compile(r"\bfees?\b", re.IGNORECASE)
+OVERCHARGED = re.compile(r"\bwrong amount|\bovercharg|\bcharged more", re.IGNORECASE)
+CLAIMS = (CHARGED_TWICE, NEVER_CAME, FEES, OVERCHARGED)
+"""Reasons that claim something of the record, true only where it shows it: a twin charge, a purchase
+made long enough ago, an account held long enough to have paid fees, money gone out. A task says
+one only of a record that bears it out (the offline extractor's `Flows._reason_holds`)."""
+
+
+def claims(reason: str) -> bool:
+    """Whether `reason` claims something of the record (`CLAIMS`)."""
+    return any(c.search(reason) for c in CLAIMS)
+
+
 URGENT = re.compile(r"\b(?:stolen|theft|fraud|lost|missing|suspicious|unauthori[sz]ed|compromised|hacked|harassment)\b",
                     re.IGNORECASE)
 """Reasons that make a change urgent: a customer who gives one does not then turn the change down."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.words import indefinite
+from ...tools.reasons import CHARGED_TWICE, FEES, NEVER_CAME, OVERCHARGED
 from ...tools.render import plain_words
 from .service_writes import _UPDATE_VERBS, quoted_list
 
@@ -45,6 +46,12 @@ _CONCERNS = {
     "tickets": "I have had no answer on my {m}",
 }
 """What a customer hands over to a person about a record of each archetype, in their words."""
+
+_SINCE_FIELD = re.compile(r"opened|started|created|since|joined")
+_WAIT_DAYS = 7
+"""Days after a purchase before anyone can say it never arrived."""
+_FEES_DAYS = 60
+"""Days an account is held before its owner can say its fees are too high (two statements)."""
 
 class Flows:
     """Mixin of `ToolKit` (service_tools.py): step groups and workflows."""
@@ -171,14 +178,69 @@ class Flows:
         said = [r for r in reasons if r != "other"] or list(reasons)  # "because of other" says nothing
         return said[zlib.crc32(f"{self.title}|{reasons}".encode()) % len(said)]
 
+    def _reason_of(self, reasons: Any, on: str) -> tuple[str, str | None]:
+        """(expression, condition): the reason a customer gives for the anchored `row` (a record of
+        kind `on`: "child", "main" or "owner"), true of their records: the title's reason
+        (`_said_reason`) when the row bears it out, else the next listed one that it does
+        (`_reason_holds`); the condition any of them needs (None: one holds of every row), for the
+        anchor to keep only rows some reason fits. "Charged twice" of a charge with no twin on the
+        card, "never arrived" of a purchase made this morning, "paying too much in fees" on an
+        account opened last week are none of them said."""
+        said = [r for r in reasons if r != "other"] or list(reasons)
+        first = said.index(self._said_reason(reasons))
+        chain: list[tuple[str, str | None]] = []
+        for r in said[first:] + said[:first]:
+            cond = self._reason_holds(r, on)
+            if cond == "false":
+                continue
+            chain.append((r, cond))
+            if cond is None:
+                break
+        if not chain:  # no reason is ever true here: the title's, as before
+            return f"'{said[first]}'", None
+        expr = "null" if chain[-1][1] is not None else f"'{chain[-1][0]}'"
+        for r, cond in reversed(chain if chain[-1][1] is not None else chain[:-1]):
+            expr = f"('{r}' if {cond} else {expr})"
+        needs = None if chain[-1][1] is None else " or ".join(f"({c})" for _, c in chain)
+        return expr, needs
+
+    def _reason_holds(self, reason: str, on: str) -> str | None:
+        """What the anchored `row` must show for a customer to give `reason` truly (an expression;
+        None: any record may be said so; "false": none can): a twin charge (the same merchant and
+        amount on the same card) for a duplicate charge; a purchase posted a week ago or more for
+        one that never arrived; an account held two months or more for its fees being too high; a
+        payment that has gone out for its amount being wrong ("I was charged more than I agreed")."""
+        low = reason.lower()
+        if CHARGED_TWICE.search(low):
+            payee = next((f["name"] for f in self.a.child_fields if f.get("faker") == "company"), None)
+            amount = next((f["name"] for f in self.a.child_fields if f["name"] == "amount"), None)
+            if on != "child" or not (payee and amount):
+                return "false"
+            return (f"count_rows('{self.children}', {{{self.main_pk}: row.{self.main_pk}, {payee}: row.{payee}, "
+                    f"{amount}: row.{amount}}}) > 1")
+        if NEVER_CAME.search(low):
+            d = self.child_date() if on == "child" else None
+            if d is None:
+                return None
+            waited = f"days_between(date(row.{d}), today) >= {_WAIT_DAYS}"
+            return f"row.status != 'pending' and {waited}" if "pending" in self.a.child_statuses else waited
+        if FEES.search(low) and on == "main":
+            since = next((f["name"] for f in self.a.main_fields if f.get("type") == "date"
+                          and _SINCE_FIELD.search(f["name"])), None)
+            return f"days_between(date(row.{since}), today) >= {_FEES_DAYS}" if since else None
+        if OVERCHARGED.search(low) and on == "main" and "scheduled" in self.statuses:
+            return "row.status != 'scheduled'"  # a payment not yet sent has charged nobody
+        return None
+
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
         m, pk = self.sp.main, self.main_pk
         knows = {"email": self._email_of_main(), pk: f"row.{pk}"}
         args: dict[str, Any] = {pk: {"user": pk}}
-        if a.reasons:
-            knows["reason"] = f"'{self._said_reason(a.reasons)}'"
-            args["reason"] = {"user": "reason"}
         conds = [f"row.status in {quoted_list(allowed)}"]
+        if a.reasons:
+            knows["reason"], needs = self._reason_of(a.reasons, "main")
+            args["reason"] = {"user": "reason"}
+            conds += [needs] if needs else []
         conds += [g["require"] for g in self.action_guards(a, "row")]
         conds += self._unblocked({a.verb}, allowed)
         if self.sp.others_held.get(a.verb) and (apart := self.kinds_apart()):
@@ -277,7 +339,8 @@ class Flows:
             return self._catalog_request_flow()
         sp, r = self.sp, self.sp.request
         on_child = self.a.request_on_child and self.children
-        knows: dict[str, str] = {"reason": f"'{self._said_reason(self.reasons)}'"}
+        said, needs = self._reason_of(self.reasons, "child" if on_child else "main")
+        knows: dict[str, str] = {"reason": said}
         steps: list[dict[str, Any]] = [{"use": "identify"}]
         if on_child:
             main_of = f"lookup('{self.mains}', row.{self.main_pk})"
@@ -306,6 +369,7 @@ class Flows:
             steps.append({"tool": f"get_{sp.main}_details", "args": {self.main_pk: {"user": self.main_pk}},
                           "as": "details"})
             target, table = self.main_pk, self.mains
+        conds += [needs] if needs else []
         steps.append({"tool": f"{self.a.request_verb}_{r}", "as": "filed",
                       "args": {target: {"user": target}, "reason": {"user": "reason"}}})
         tells = {self.request_pk: f"filed.{self.request_pk}"}

@@ -22,7 +22,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from ...tools.render import is_count
+from ...tools.render import ENDED, is_count
 from .service_feature import Feature, present
 from ...text.words import indefinite
 from .specialise import STARTED, Found, Specialisation
@@ -351,14 +351,25 @@ class Openings:
                           [self._id_param(o, self.owner_pk), self._id_param(k, self.catalog_pk)], effect,
                           self.span_for(verb.split("_")[0], m) or self.span_for(verb.split("_")[0]))
 
+    def _holds(self, name: str) -> str:
+        """Whether the anchored owner (`row`) holds a product named by `name` (an expression) in a
+        record not ended (a closed card is no longer theirs)."""
+        opk, cpk = self.owner_pk, self.catalog_pk
+        ended = [s for s in self.statuses if s in ENDED]
+        held = f"[x.{cpk} for x in rows('{self.mains}', {{{opk}: row.{opk}}}) if x.status not in {ended!r}]"
+        return f"len([p for p in rows('{self.catalogs}', {{}}) if lower(p.name) == lower({name}) and p.{cpk} in {held}]) > 0"
+
     def open_flow(self) -> dict[str, Any]:
         m, o, opk = self.sp.main, self.a.owner, self.owner_pk
         verb = self.a.opening.verb
         names = self.sp.products.value
-        # which of the products a customer asks for: one per customer, by a stable trait of theirs
-        product = f"'{names[0]}'" if len(names) == 1 else \
-            "[" + ", ".join(f"'{n}'" for n in names) + f"][len(row.email) % {len(names)}]"
+        # which of the products a customer asks for: one per customer, by a stable trait of theirs,
+        # among those they do not hold already (nobody applies for a third EcoCard unasked)
+        listed = "[" + ", ".join(f"'{n}'" for n in names) + "]"
+        turned = "[" + ", ".join(f"{listed}[(len(row.email) + {i}) % {len(names)}]" for i in range(len(names))) + "]"
+        product = f"first([n for n in {turned} if not ({self._holds('n')})])"
         conds = [cond for cond, _, _ in self.eligibility("row")]
+        conds.append(f"{product} != null")
         pick = f"first([p.{self.catalog_pk} for p in offered if lower(p.name) == lower(product_name)])"
         noun = "" if any(re.search(rf"{_SUFFIX}$", n) for n in names) else f" {m}"  # "open a new Navy Blue account"
         return {"name": f"{verb}_{m}", "category": verb,

@@ -21,6 +21,7 @@ from ...simulators.declining import TALK_IT_OVER
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
 from ...tools.model import InsertStep, UpdateStep, every_step
+from ...tools.reasons import claims
 from ...tools.render import ENDED, FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
@@ -317,7 +318,7 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
         snap = sandbox.snapshot()
         got = builder(sandbox, rng, **said)
         if isinstance(got, K.Built) and (_held_write_made(ctx, [*built, got]) or undoes_earlier(ctx, built, got)
-                                         or _leaving_and_staying(ctx, built, got)):
+                                         or _story_breaks(ctx, built, got)):
             sandbox.restore(snap)  # a complete request's write is undone with it
             continue
         if isinstance(got, K.Built):
@@ -362,7 +363,7 @@ def _cleared(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random,
             if lift is not None and _names_record(lift.arguments, held.target) and _NOT_THEIRS_TO_LIFT.search(why):
                 lift = None  # a card frozen because it was stolen is not unfrozen to raise its limit
             again = None
-            if lift is not None and not undoes_earlier(ctx, built, way) and not _leaving_and_staying(ctx, built, way):
+            if lift is not None and not undoes_earlier(ctx, built, way) and not _story_breaks(ctx, built, way):
                 probe = sandbox.snapshot()
                 through = sandbox.call(held.tool, held.arguments).ok
                 sandbox.restore(probe)
@@ -370,7 +371,7 @@ def _cleared(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random,
                 again = K.complete(ctx.compiled, wf, now, sandbox, rng) if now is not None else None
             if isinstance(again, K.Built) and any(a.tool == held.tool and K.target_of(a.arguments) == held.target
                                                   for a in again.actions) \
-                    and not _leaving_and_staying(ctx, [*built, way], again):
+                    and not _story_breaks(ctx, [*built, way], again):
                 way.request.clears, again.request.retry = True, True
                 if _names_record(lift.arguments, held.target):  # (not "I'm back from my trip" after a
                     # freeze of theirs "because I'm going abroad" in the same session)
@@ -447,7 +448,8 @@ def _fitting_reasons(ctx: "_Context", name: str, key: str, builder: Callable[...
         return [builder]
     enum = next((p.enum for s in wf.steps for p in ctx.compiled.tools[s.tool].spec.parameters
                  if p.name == "reason" and p.enum), None) or []
-    fits = [r for r in enum if isinstance(r, str) and r != "other" and not LEAVING.search(r)]
+    # (nor one claiming what this record may not show: "fees" of an account opened last week)
+    fits = [r for r in enum if isinstance(r, str) and r != "other" and not LEAVING.search(r) and not claims(r)]
     own = [] if LEAVING.search(wf.knows["reason"]) else [builder]
     tried = [r for r in fits if r == "no longer needed"] + ([] if own else [r for r in fits if r != "no longer needed"])
     given = [b for r in tried if repr(r) != wf.knows["reason"] and (b := _given(ctx, name, key, {"reason": repr(r)}))]
@@ -537,6 +539,60 @@ def _leaving_and_staying(ctx: "_Context", built: list[K.Built], now: K.Built) ->
     if any(leaves(b) for b in built):
         return writes(now)
     return leaves(now) and any(adds(b) or refused(b) for b in built)
+
+
+def _story_breaks(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
+    """Whether request `now` contradicts what the customer said in the session's earlier ones, or
+    they it: leaving the service and staying (`_leaving_and_staying`), short of money and
+    spending more (`_hard_up_and_spending`)."""
+    return _leaving_and_staying(ctx, built, now) or _hard_up_and_spending(ctx, built, now)
+
+
+HARD_UP = re.compile(r"\b(?:hardship|afford|money is tight)", re.IGNORECASE)
+"""A reason that says the customer is short of money ("hardship": "money is tight right now"): no
+spending goes with it."""
+TOO_DEAR = re.compile(r"\btoo expensive\b", re.IGNORECASE)
+"""A reason that says one record costs too much: no dearer plan goes with it (a line cancelled as
+too expensive and a new one added in its place is a swap)."""
+PRICED = re.compile(r"(?:^|_)(?:price|fee|rate|cost)$|^total_paid$")
+"""A field holding what a record costs its owner (`monthly_price`, `nightly_rate`, `total_paid`)."""
+
+
+def _hard_up_and_spending(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
+    """Whether a request of the session says the customer is short of money (`HARD_UP`: a payment
+    plan "because money is tight") while another makes them pay more: a record moved to a dearer
+    plan (a priced field raised: Basic $23.99 to Plus $50.99), or a priced record added (a new line,
+    a booking); or says a record is too expensive (`TOO_DEAR`) while another is moved to a dearer
+    plan. Either order: nobody upgrades and then asks for a hardship plan in one visit."""
+    c = ctx.compiled
+
+    def why(b: K.Built) -> str:
+        return str(b.request.knows.get("reason", ""))
+
+    def dearer(a: GoldAction, added: bool) -> bool:
+        if not (c.tools[a.tool].writes and a.ok and isinstance(a.result, dict)):
+            return False
+        for st in every_step(c.tools[a.tool].spec.effect or []):
+            if added and isinstance(st, InsertStep) and any(PRICED.search(f) for f in c.tables[st.insert].fields):
+                return True
+        for table, t in c.tables.items():
+            key = a.arguments.get(t.pk)
+            rows = ctx.owners.rows.get(table, {})
+            was = rows.get(str(key)) or rows.get(key) if key is not None else None
+            if was and any(PRICED.search(f) and isinstance(v, (int, float)) and isinstance(was.get(f), (int, float))
+                           and v > was[f] for f, v in a.result.items()):
+                return True
+        return False
+
+    def short(b: K.Built) -> bool:
+        return bool(HARD_UP.search(why(b)) or TOO_DEAR.search(why(b)))
+
+    def breaks(said: K.Built, other: K.Built) -> bool:  # (a hardship request's own record is no spending)
+        if short(other):
+            return False
+        added = bool(HARD_UP.search(why(said)))
+        return short(said) and any(dearer(a, added) for a in other.actions)
+    return any(breaks(now, b) or breaks(b, now) for b in built)
 
 
 def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:

@@ -1,0 +1,229 @@
+"""The reason a customer gives is true of their records (buyer's review, round 59): nobody disputes
+as "charged twice" a charge with no twin on the card, says a purchase of this morning never
+arrived, closes an account opened last week "because of the fees", cancels a payment not yet sent
+"because I was charged more", applies for a card they already hold, or asks for a hardship plan
+and moves to a dearer plan in the same visit."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+from gem_env.documents import Document, Verdict
+from gem_env.io.corpus import iter_documents
+from gem_env.simulators.scenario import Request
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.tasks import GoldAction
+from gem_env.stages.tasks import kinds as K
+from gem_env.stages.tasks.kinds import derive_knows
+from gem_env.stages.tasks.make import anchor_rows
+from gem_env.stages.tasks.session import _hard_up_and_spending
+from gem_env.tools import CompiledDomain, Domain
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
+TODAY = dt.date(2025, 1, 15)  # the offline extractor's clock
+
+
+def _compiled(title: str, text: str) -> CompiledDomain:
+    got = OfflineExtractor().extract(Document(id=title, text=text, title=title), RELEVANT)
+    assert isinstance(got, Domain), got
+    return check_domain(got)
+
+
+def _reasons(c: CompiledDomain, name: str, sandbox) -> dict[str, str]:
+    """The reason given for each row the workflow is anchored on (by the row's key)."""
+    wf = next(w for w in c.domain.workflows if w.name == name)
+    pk = c.tables[wf.anchor.table].pk
+    out = {}
+    for row in anchor_rows(c, wf):
+        knows = derive_knows(wf, sandbox.dump([wf.anchor.table])[wf.anchor.table][str(row[pk])], sandbox)
+        assert isinstance(knows, dict), knows
+        out[str(row[pk])] = knows["reason"]
+    return out
+
+
+def _dispute_text(title: str) -> str:
+    return f"# {title}\n\n1. Open the card.\n2. Find the charge.\n3. Dispute the charge with a reason.\n"
+
+
+def test_a_charge_is_disputed_as_charged_twice_only_with_its_twin_on_the_card() -> None:
+    """"Charge disputes" picks "duplicate charge": a charge with no twin (the same merchant and
+    amount on the same card) is disputed for another reason; give it a twin and it is "charged twice"."""
+    c = _compiled("Charge disputes", _dispute_text("Charge disputes"))
+    sandbox = c.new_sandbox()
+    try:
+        charges = sandbox.dump(["charges"])["charges"]
+
+        def twins(row: dict) -> int:
+            return sum(1 for r in charges.values() if r["card_id"] == row["card_id"] and r["merchant"] == row["merchant"]
+                       and r["amount"] == row["amount"])
+        said = _reasons(c, "create_dispute", sandbox)
+        assert said and all((reason == "duplicate charge") == (twins(charges[k]) > 1) for k, reason in said.items())
+        assert "duplicate charge" not in said.values()  # the seed has no twins
+        # a second charge on the same card made the twin of one disputed
+        key = next(k for k in said if sum(r["card_id"] == charges[k]["card_id"] for r in charges.values()) > 1)
+        row = charges[key]
+        other = next(k for k, r in charges.items() if r["card_id"] == row["card_id"] and k != key)
+        sandbox.conn.execute("UPDATE charges SET merchant = ?, amount = ? WHERE charge_id = ?",
+                             (row["merchant"], row["amount"], other))
+        assert _reasons(c, "create_dispute", sandbox)[key] == "duplicate charge"
+    finally:
+        sandbox.close()
+
+
+def test_a_purchase_never_arrived_only_a_week_after_it_was_posted() -> None:
+    """"Dispute a charge" picks "item not received": not of a charge still pending, nor of one
+    posted in the last 7 days."""
+    c = _compiled("Dispute a charge", _dispute_text("Dispute a charge"))
+    sandbox = c.new_sandbox()
+    try:
+        charges = sandbox.dump(["charges"])["charges"]
+        said = _reasons(c, "create_dispute", sandbox)
+        late = {k for k, r in charges.items()
+                if r["status"] != "pending" and (TODAY - dt.date.fromisoformat(r["posted_at"][:10])).days >= 7}
+        assert {k for k, reason in said.items() if reason == "item not received"} == late & set(said)
+        assert late & set(said) and set(said) - late  # both kinds of charge are there
+    finally:
+        sandbox.close()
+
+
+def test_an_account_is_closed_for_its_fees_only_after_two_months() -> None:
+    """An account opened last week (inside the early-closure window) is not closed "because of the
+    fees": that needs statements; the next reason is given."""
+    titles = [t for t in ("Close your account", "Closing an account", "Account closure", "How to close a bank account",
+                          "Close a checking account", "Closing your savings account")
+              if "fees" in str(next(w for w in _compiled(t, _close_text(t)).domain.workflows
+                                     if w.name == "close_account").knows["reason"])]
+    assert titles
+    c = _compiled(titles[0], _close_text(titles[0]))
+    sandbox = c.new_sandbox()
+    try:
+        accounts = sandbox.dump(["accounts"])["accounts"]
+        said = _reasons(c, "close_account", sandbox)
+        old = {k for k, r in accounts.items() if (TODAY - dt.date.fromisoformat(r["opened_on"])).days >= 60}
+        assert {k for k, reason in said.items() if reason == "fees"} == old & set(said)
+        assert old & set(said)
+        key = next(k for k in old & set(said))
+        sandbox.conn.execute("UPDATE accounts SET opened_on = ? WHERE account_id = ?", ("2025-01-10", key))
+        assert _reasons(c, "close_account", sandbox)[key] != "fees"
+    finally:
+        sandbox.close()
+
+
+def _close_text(title: str) -> str:
+    return (f"# {title}\n\nYou can close your checking or savings account online. Move your balance first, "
+            "then choose a reason for closing the account.\n")
+
+
+def test_a_payment_not_yet_sent_is_never_cancelled_for_its_wrong_amount() -> None:
+    """"I was charged more than I agreed to pay" of a payment only scheduled is false: whatever title
+    picks it, a scheduled payment is cancelled for another reason."""
+    seen = 0
+    for title in ("Cancel a payment", "Cancel a scheduled payment", "Stop a payment", "Cancelling a transfer",
+                  "Cancel a recurring payment", "Manage scheduled payments"):
+        c = _compiled(title, f"# {title}\n\n1. Open your scheduled payments.\n2. Choose the payment to your contact.\n"
+                             "3. Cancel the payment before it is sent, giving a reason.\n")
+        wf = next((w for w in c.domain.workflows if w.name.startswith("cancel_")), None)
+        if wf is None or "wrong amount" not in str(wf.knows.get("reason")):
+            continue
+        sandbox = c.new_sandbox()
+        try:
+            said = _reasons(c, wf.name, sandbox)
+            assert said and "wrong amount" not in said.values(), said
+            seen += 1
+        finally:
+            sandbox.close()
+    assert seen
+
+
+def test_nobody_applies_for_a_product_they_hold() -> None:
+    """The product a customer applies for is one they do not hold yet; holding them all, they
+    apply for none."""
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "open-a-savings-account.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain)
+    c = check_domain(got)
+    wf = next(w for w in c.domain.workflows if w.name == "open_account")
+    sandbox = c.new_sandbox()
+    try:
+        data = sandbox.dump(["accounts", "products"])
+        names = {k: r["name"] for k, r in data["products"].items()}
+        row = anchor_rows(c, wf)[0]
+        asked = derive_knows(wf, row, sandbox)["product_name"]
+        account = next(k for k, a in data["accounts"].items() if a["customer_id"] == row["customer_id"])
+        held = next(k for k, n in names.items() if n == asked)
+        sandbox.conn.execute("UPDATE accounts SET product_id = ?, status = 'open' WHERE account_id = ?", (held, account))
+        other = derive_knows(wf, row, sandbox)["product_name"]
+        assert other != asked and other in names.values()
+        for k, a in data["accounts"].items():  # every product held: nothing to apply for
+            if a["customer_id"] == row["customer_id"] and k != account:
+                sandbox.conn.execute("UPDATE accounts SET product_id = ?, status = 'open' WHERE account_id = ?",
+                                     (next(p for p, n in names.items() if n == other), k))
+                break
+        assert isinstance(derive_knows(wf, row, sandbox), str)  # "user knowledge is empty"
+    finally:
+        sandbox.close()
+
+
+def test_a_hardship_plan_and_a_dearer_plan_are_not_asked_for_in_one_visit() -> None:
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "telecom" / "add-a-line.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain)
+    c = check_domain(got)
+    sandbox = c.new_sandbox()
+    try:
+        rows = sandbox.dump()
+        ctx = SimpleNamespace(compiled=c, owners=SimpleNamespace(rows=rows))
+        line = next(r for r in rows["lines"].values() if r["status"] == "active" and r["plan"] != "unlimited")
+        dearer = next(p for p in ("unlimited", "Unlimited") if p in c.tables["lines"].fields["plan"].values)
+
+        def built(reason: str | None, tool: str, args: dict) -> K.Built:
+            res = sandbox.call(tool, args)
+            assert res.ok, res.error
+            knows = {"reason": reason} if reason else {}
+            return K.Built(request=Request(goal="x", knows=knows),
+                           actions=[GoldAction(tool=tool, arguments=args, ok=True, result=res.as_data())])
+        snap = sandbox.snapshot()
+        upgrade = built(None, "update_line_plan", {"line_id": line["line_id"], "plan": dearer})
+        wf = next(w for w in c.domain.workflows if w.name == "request_payment_plan")
+        bill = anchor_rows(c, wf)[0]
+        plan_args = {"bill_id": bill["bill_id"], "reason": "hardship"}
+        hard = built("hardship", "request_payment_plan", plan_args)
+        sandbox.restore(snap)
+        other = K.Built(request=Request(goal="x", knows={"reason": "billing error"}), actions=hard.actions)
+        assert _hard_up_and_spending(ctx, [hard], upgrade)
+        assert _hard_up_and_spending(ctx, [upgrade], hard)  # either order
+        assert not _hard_up_and_spending(ctx, [other], upgrade)
+        assert not _hard_up_and_spending(ctx, [hard], other)
+        # a new line after a hardship plan is spending; after a line cancelled as too expensive, a swap
+        added = K.Built(request=Request(goal="x"), actions=[GoldAction(
+            tool="add_line", arguments={"customer_id": line["customer_id"], "plan": "Basic"}, ok=True,
+            result={"line_id": "LINE-00001", "status": "active"})])
+        dear = K.Built(request=Request(goal="x", knows={"reason": "too expensive"}), actions=[])
+        assert _hard_up_and_spending(ctx, [hard], added)
+        assert not _hard_up_and_spending(ctx, [dear], added)
+        assert _hard_up_and_spending(ctx, [dear], upgrade)
+    finally:
+        sandbox.close()
+
+
+def test_a_record_ended_to_clear_a_refusal_is_never_ended_for_a_claim_it_may_not_bear(monkeypatch) -> None:
+    """An account closed to make room ("because of the fees"?) may have been opened last week: a
+    way out is given only reasons that claim nothing of the record."""
+    from gem_env.stages.tasks import session as S
+    from gem_env.tools.reasons import claims
+    assert claims("fees") and claims("duplicate charge") and claims("item not received") and claims("wrong amount")
+    assert not claims("no longer needed") and not claims("moving bank") and not claims("fraud")
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "transfer-money.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain)
+    c = check_domain(got)
+    wf = next(w for w in c.domain.workflows if w.name == "close_account")
+    assert S.LEAVING.search(wf.knows["reason"])  # its own reason ("moving bank") does not fit a customer who stays
+    given: list[str] = []
+    monkeypatch.setattr(S, "_given", lambda ctx, name, key, knows: given.append(knows["reason"]) or (lambda sb, rng: None))
+    ctx = SimpleNamespace(compiled=c, workflows=c.domain.workflows)
+    S._fitting_reasons(ctx, "close_account", "ACC-1", lambda sb, rng: None)
+    enum = next(p.enum for s in wf.steps for p in c.tools[s.tool].spec.parameters if p.name == "reason" and p.enum)
+    assert "fees" in enum and given == ["'no longer needed'"]
