@@ -543,7 +543,7 @@ def _leaving_and_staying(ctx: "_Context", built: list[K.Built], now: K.Built) ->
 
 def _story_breaks(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
     """Whether request `now` contradicts what the customer said in the session's earlier ones, or
-    they it: leaving the service and staying (`_leaving_and_staying`), short of money and
+    they contradict it: leaving the service and staying (`_leaving_and_staying`), short of money and
     spending more (`_hard_up_and_spending`)."""
     return _leaving_and_staying(ctx, built, now) or _hard_up_and_spending(ctx, built, now)
 
