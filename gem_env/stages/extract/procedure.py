@@ -868,10 +868,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 policy: list[dict[str, Any]]) -> Domain | Rejection:
         doc, text = self.doc, self.text
         spans = sorted(set(self.spans))
-        labels = self.verdict.labels if self.verdict else {}
+        # no "(library)" after it: the filter's domain label is a vote of the document's words ("hold"
+        # and "book" make a runaway Prius a library's, "hotel" Animal Crossing a travel firm's, "sim"
+        # The Sims a telecom's, as surely as "carrier" and "SIM" do a MetroPCS card), not a business a
+        # how-to's assistant works for; its prompt names no service ("You are a customer support
+        # assistant."), which is never false, where a wrong one always is
         description = _clean(said_title(bare_title(doc.title), text) or self.infos[0].step.text, 200)
-        if labels.get("domain"):
-            description += f" ({labels['domain']})"
         if self.truncated:
             description += f" [first {self.ex.max_steps} steps]"
         data = {

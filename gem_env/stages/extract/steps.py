@@ -354,7 +354,13 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     ("######Catch or trade for a Vulpix.", "Go to the download site [1]############": the marks were
     said as the step)."""
     steps, how = _steps_found(text)
+    steps = [s for s in steps if not _CAPTION.match(text[text.rfind("\n", 0, s.start) + 1:s.start])]
     return [_tried(s, text) for s in _each_new(_unmarked(s) for s in steps)], how
+
+
+#: a figure's or table's caption before the text taken for a step ("Figure 4.16. First boot": read
+#: as "First, boot", the only step of a Debian section whose advice is an apt upgrade)
+_CAPTION = re.compile(r"^\W*(?:figure|table|example|screenshot|image)\s+\d+(?:\.\d+)*\.?\s*$", re.IGNORECASE)
 
 
 def _each_new(steps: Any) -> list[tf.Step]:
