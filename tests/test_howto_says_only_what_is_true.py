@@ -100,3 +100,22 @@ def test_a_figures_caption_is_no_step() -> None:
     steps, _ = procedure_steps(text)
     assert [s.text for s in steps] == ["Then run apt upgrade to get updates."], steps
     assert [s.text for s in procedure_steps("First boot the machine.\nThen log in.\n")[0]][:1] == ["First boot the machine."]
+    # a caption that is itself an instruction stays a step ("Figure 3.3. Install the selected services")
+    kept = procedure_steps("Once Debian is installed, we need to install and configure each of the services.\n\n"
+                           "Figure\u00a03.3.\u00a0Install the selected services\n\nPrior to jumping into this "
+                           "exercise, it is strongly recommended that you read the next chapter.\n")[0]
+    assert any(s.text.startswith("Install the selected services") for s in kept), kept
+
+
+def test_a_guide_whose_only_step_points_elsewhere_makes_no_domain() -> None:
+    """With the caption gone, the section's one step was "please refer to Section 6.2.3", made a
+    write `refer_section` ("I'll refer Section.", "I have taken care of what comes after the first boot.")."""
+    from gem_env.stages.filter import OfflineFilter
+    doc = Document(id="debian-handbook:sect.after-first-boot", title="4.3. After the First Boot", text=(
+        "4.3. After the First Boot\n\nThe computer will display the gdm3 login manager.\n\n"
+        "Figure\u00a04.16.\u00a0First boot\n\nThe user that has already been created can then log in and begin "
+        "working immediately. A first apt upgrade is generally required, especially for possible security updates.\n\n"
+        "For further information on these updates conducted by apt , please refer to Section 6.2.3, "
+        "\u201cSystem Upgrade\u201d .\n"))
+    out = OfflineExtractor().extract(doc, OfflineFilter().judge(doc))
+    assert not isinstance(out, Domain), [w.name for w in out.workflows]

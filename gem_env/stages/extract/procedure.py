@@ -24,7 +24,7 @@ from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_V
     _WRITE_COMMUNICATE,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import PRESSES, StepInfo, is_note, leaves_a_state, pressed_action, promote_action
+from .steps import PRESSES, StepInfo, is_note, is_pointer, leaves_a_state, pressed_action, promote_action
 from .procedure_service import SERVICE_RECORDS, agent_steps, company_form, is_service_procedure, only_choosing
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require, _title_object
@@ -189,7 +189,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
-        acts = [i for i in self.infos if not is_note(i.step.text) and not self._no_instruction(i)]
+        acts = [i for i in self.infos if not is_note(i.step.text) and not is_pointer(i.step.text)
+                and not self._no_instruction(i)]
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
