@@ -119,3 +119,21 @@ def test_a_guide_whose_only_step_points_elsewhere_makes_no_domain() -> None:
         "\u201cSystem Upgrade\u201d .\n"))
     out = OfflineExtractor().extract(doc, OfflineFilter().judge(doc))
     assert not isinstance(out, Domain), [w.name for w in out.workflows]
+
+
+BNPL = Document(id="tau2-banking-kb:doc_bnpl", title="BNPL Platinum: How to Activate 6-Month Financing on Your Account",
+                text=("BNPL Platinum: How to Activate 6-Month Financing on Your Account\n## Before you start\n"
+                      "- Ensure your account is eligible to use BNPL Platinum 6\u2011month financing.\n\n"
+                      "## Activate 6\u2011month financing\n1. Sign in to your account and open Settings.\n"
+                      "2. Navigate to Financing > BNPL Platinum.\n"
+                      "3. Select Activate 6\u2011Month Financing and review the terms.\n4. Confirm activation.\n"))
+
+
+def test_a_procedure_the_service_carries_out_keeps_its_service() -> None:
+    """A bank's own procedure, whose tool is the bank's ("Activate 6-Month Financing"), is still
+    "our banking service": only a how-to whose steps are the customer's names none."""
+    from gem_env.stages.filter import OfflineFilter
+    domain = OfflineExtractor().extract(BNPL, OfflineFilter().judge(BNPL))
+    assert isinstance(domain, Domain), domain
+    assert policy_prompt(domain).startswith("You are a customer support assistant for our banking service."), \
+        policy_prompt(domain)[:120]

@@ -18,7 +18,7 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS
+from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, customer_step
 from ...tools.render import is_money
 from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
@@ -869,12 +869,17 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 policy: list[dict[str, Any]]) -> Domain | Rejection:
         doc, text = self.doc, self.text
         spans = sorted(set(self.spans))
-        # no "(library)" after it: the filter's domain label is a vote of the document's words ("hold"
-        # and "book" make a runaway Prius a library's, "hotel" Animal Crossing a travel firm's, "sim"
-        # The Sims a telecom's, as surely as "carrier" and "SIM" do a MetroPCS card), not a business a
-        # how-to's assistant works for; its prompt names no service ("You are a customer support
-        # assistant."), which is never false, where a wrong one always is
+        labels = self.verdict.labels if self.verdict else {}
         description = _clean(said_title(bare_title(doc.title), text) or self.infos[0].step.text, 200)
+        # the filter's domain label ("(banking)": "for our banking service") only where the tools do
+        # the service's own work (a bank's "Activate 6-Month Financing"); where the steps are the
+        # customer's (a guided how-to), the label is a vote of the guide's words, not a business its
+        # assistant works for ("hold" and "book" made a runaway Prius a library's, "hotel" Animal
+        # Crossing a travel firm's, "sim" The Sims a telecom's, as surely as "carrier" and "SIM" a
+        # MetroPCS card): its prompt names no service ("You are a customer support assistant."),
+        # never false, where a wrong one always is
+        if labels.get("domain") and not any(customer_step(t.get("description")) for t in tools):
+            description += f" ({labels['domain']})"
         if self.truncated:
             description += f" [first {self.ex.max_steps} steps]"
         data = {
