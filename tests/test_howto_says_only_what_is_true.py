@@ -89,6 +89,12 @@ def test_a_how_to_prompt_names_no_service_its_word_vote_made_up() -> None:
         first = policy_prompt(domain).split("\n")[0]
         assert first.startswith("You are a customer support assistant. Customers come to you about"), first
         assert "service" not in first, first
+    # nor one its title's own brackets would make ("our hack free service")
+    bracketed = HALO.model_copy(update={"title": "How to Kill Someone with a Sword from a Warthog (Hack Free)"})
+    verdict = Verdict(id=HALO.id, relevant=True, score=0.9, reason="steps", labels={"domain": "airline"})
+    domain = OfflineExtractor(archetypes=False).extract(bracketed, verdict)
+    assert isinstance(domain, Domain), domain
+    assert "service" not in policy_prompt(domain).split("\n")[0], policy_prompt(domain).split("\n")[0]
 
 
 def test_a_figures_caption_is_no_step() -> None:

@@ -877,9 +877,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         # assistant works for ("hold" and "book" made a runaway Prius a library's, "hotel" Animal
         # Crossing a travel firm's, "sim" The Sims a telecom's, as surely as "carrier" and "SIM" a
         # MetroPCS card): its prompt names no service ("You are a customer support assistant."),
-        # never false, where a wrong one always is
-        if labels.get("domain") and not any(customer_step(t.get("description")) for t in tools):
-            description += f" ({labels['domain']})"
+        # never false, where a wrong one always is. ("(general)", not nothing: the prompt reads the
+        # last bracket as the service, and a title's own would be one: "our hack free service")
+        if labels.get("domain"):
+            guided = any(customer_step(t.get("description")) for t in tools)
+            description += f" ({'general' if guided else labels['domain']})"
         if self.truncated:
             description += f" [first {self.ex.max_steps} steps]"
         data = {
