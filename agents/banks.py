@@ -12,6 +12,7 @@ reads as one person, while another conversation's agent words the same turns its
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 # plain: the neutral agent; warm: friendly, thanks and reassures; formal: courteous, full sentences;
@@ -85,6 +86,11 @@ ASK_FOR_LEAD = Voiced(
     brisk=["Sure, I can {action}.", "Okay, let's {action}.", "Let's {action}.", "I can {action}."],
 )
 ASK_FOR = (ASK_FOR_LEAD, ASK_Q)
+#: a lead-in that offers help with what the customer does ("I can help you {action}.", "Let's
+#: {action}."), not to do it ("Sure, I can {action} for you."): the one a guided request's question takes
+HELPS = re.compile(r"\bhelp you\b|^(?:Of course! |Okay, )?[Ll]et's\b")
+#: an acknowledgement that promises the assistant does it ("I can take care of that.")
+DOES = re.compile(r"\bI can take care\b|^On it\b")
 ASK_MORE_THANKS = Voiced(
     plain=["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", "Thanks for that.", "Understood.",
            "Noted.", "Great, thanks.", "Lovely, thank you.", "Thanks, that helps."],

@@ -109,6 +109,51 @@ def marked(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     return out
 
 
+def told(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
+    """The steps a guided request's guidance tells: the ones its checklist marks (`marked`), in their
+    order, and in their places among them every other action step of the guide (`_ACTS`: "Click the
+    file that begins with EIE11_EN.", whose click the checklist has no write for, or "Check the box
+    next to each desired notification type.", which a read looks at): the customer takes every step
+    of the guide, so none is left out of the steps they are told (the Internet Explorer installer was
+    never opened). A note the checklist does not mark ("Know that ...") stays left to the guide. The
+    guide's instructions (`instructions`) where a write has no span."""
+    marks = marked(guide, spans)
+    if not marks:
+        return instructions(guide)
+    said = instructions(guide)
+    acts = [(k, line) for k, g in enumerate(guide) for line in instructions([g]) if _ACTS.match(line) and line in said]
+    at = [_index_of(" ".join((s or "").split()), guide) for s in spans]
+    out: list[str] = []
+    done = -1  # the last guide line told
+    for mark, k in zip(marks, at):
+        if k is not None and k > done:
+            out += [line for j, line in acts if done < j < k and line not in marks]
+            done = k
+        out.append(mark)
+    out += [line for j, line in acts if j > done and line not in marks]
+    return out
+
+
+def _index_of(span: str, guide: Sequence[str]) -> int | None:
+    """The index of the guide line a step's text was made from (`_line_of`), None if none."""
+    line = _line_of(span, guide)
+    return next((k for k, g in enumerate(guide) if g == line), None) if line is not None else None
+
+
+#: a guide line that tells the customer to do something: it opens with an instruction verb ("Click",
+#: "Check the box", "Locate the element", "Go back to"), not with a note ("Know that", "Now that we
+#: have covered ...") or a description
+_ACTS = re.compile(r"(?:(?:then|next|now|finally|first),?\s+)?(?:click|tap|press|hit|open|close|go|select|choose|pick|type|"
+                   r"enter|insert|add|remove|delete|check|uncheck|tick|find|locate|search|download|install|uninstall|run|"
+                   r"create|make|get|put|set|save|turn|switch|use|copy|paste|drag|drop|scroll|swipe|sign|log|write|edit|"
+                   r"change|plug|unplug|connect|disconnect|give|buy|sell|hire|wait|restart|reboot|start|stop|launch|"
+                   r"exit|quit|navigate|visit|follow|move|place|hold|release|attach|detach|replace|upload|fill|"
+                   r"confirm|accept|allow|enable|disable|rename|sort|zoom|mark|keep|let|leave|take|return|call|ask|tell|"
+                   r"read|watch|look|listen|talk|speak|walk|jump|drive|pull|push|tie|cut|fold|pour|mix|wash|dry|"
+                   r"apply|pay|send|register|join|update|upgrade|reset|clear|print|scan|record|share)\b",
+                   re.IGNORECASE)
+
+
 #: a step that only introduced what the text shows after it ("For example, try the following"): the
 #: guide says it as running what is shown ('Run "script".'), the line the checklist marks
 _TRIED = re.compile(r"\W*(?:(?:for\s+example|for\s+instance|e\.g\.),?\s+)?(?:try|do|run|type|execute|enter)\s+"

@@ -139,29 +139,34 @@ def asked_for(keys: list[str]) -> str:
 
 def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str],
         counts: dict[str, str] | None = None, *, lead: bool = True, finds: frozenset[str] = frozenset(),
-        record: str = "") -> str:
+        record: str = "", helps: bool = False) -> str:
     """The question for what the request still needs: a yes/no setting as an on-or-off question
     (never "what's the new overdraft protection?"), a count as how many (`counts`: key -> "how
     many bags"), a fact about the user with why it is needed, the first question of a request led
     in by what the assistant will do (`action`, unless not to `lead`: then it only says why), a
     later one (`more`) by thanks. `finds`: what the find tools take, the only facts asked "to find
-    your records"; `record`: the noun of the record the request is about ("computer")."""
+    your records"; `record`: the noun of the record the request is about ("computer"). `helps`: the
+    request's steps are the customer's to take (a guided how-to), so a lead-in says the assistant
+    helps them ("I can help you build a hotel."), never that it does it ("Sure, I can build a hotel
+    for you.", `B.HELPS`)."""
     what = asked_for(keys)
+    leads = (B.ASK_FOR_LEAD.keep(B.HELPS.search), *B.ASK_FOR[1:]) if helps else B.ASK_FOR
+    ask_bank = (B.kept(B.ACK, lambda a: not B.DOES.search(a)), *B.ASK[1:]) if helps else B.ASK
     own = _own_record(action, record)
     if len(keys) == 1 and keys[0] in (counts or {}):
         bank = B.ASK_COUNT if own else [q for q in B.ASK_COUNT if "{record}" not in q]
         return pick(rng, bank, n=counts[keys[0]], record=f"your {own}" if own else "it")  # type: ignore[index]
     if len(keys) == 1 and keys[0] in booleans:
-        lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=brief(action)) if action \
-            else pick(rng, B.ACK)
+        lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, leads[0], action=brief(action)) if action \
+            else pick(rng, ask_bank[0])
         return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}".strip()
     why = _why(rng, keys, own, finds)
     if more:
         text = pick(rng, _asks(B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], what), x=what)
     elif action and lead and rng.random() < 0.5:
-        text = pick(rng, _asks(B.ASK_FOR, what), x=what, action=brief(action))
+        text = pick(rng, _asks(leads, what), x=what, action=brief(action))
     else:
-        text = pick(rng, _asks(B.ASK, what), x=what)
+        text = pick(rng, _asks(ask_bank, what), x=what)
     return f"{text} {why}".strip()
 
 
@@ -947,6 +952,14 @@ _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has chan
 #: user never saw ("The status now reads grown.")
 _THING_NOW = ["{Thing} is {v} now.", "{Thing} is now {v}.", "As of now, {thing} is {v}."]
 _IT_NOW = ["It's {v} now.", "That's {v} now."]  # of a state named for the thing ("refunded" of a refund)
+#: ... where the steps were the customer's and only their checklist was marked (a guided request): the
+#: state as the checklist now shows it, never as seen in the world ("Your CD tray is ejected now.": the
+#: assistant only knows what the customer said and what it marked)
+_CHECKLIST_NOW = ["The checklist now shows {thing} as {v}.", "On the checklist, {thing} now shows as {v}.",
+                  "The checklist now has {thing} down as {v}."]
+#: ... a field that checklist's record holds besides ("The checklist now lists the notification type as standard.")
+_CHECKLIST_TWO = ["The checklist now lists the {a} as {va} and the {b} as {vb}."]
+_CHECKLIST_FACT = ["The checklist now lists the {name} as {v}.", "On the checklist, the {name} is now {v}."]
 #: a status sentence of a person ("They're active.", never "It's active." of a user)
 _THEY = {"It's": "They're", "it's": "they're", "Its": "Their", "It now shows": "They now show"}
 _OF_PERSON = re.compile(r"\b(?:It now shows|It's|it's|Its)\b")
@@ -1027,7 +1040,8 @@ _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
 def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it", own: bool = True,
-         ahead: bool = False, thing: str = "", since: bool = False, first: bool = True, of: str = "", taken: frozenset[str] = frozenset()) -> str:
+         ahead: bool = False, thing: str = "", since: bool = False, first: bool = True, of: str = "", taken: frozenset[str] = frozenset(),
+         checklist: bool = False) -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value. `ahead`:
     the value is a date after today ("It's set to be picked up on ...", not "It was ..."). `thing`:
@@ -1036,7 +1050,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     chat set, asked about since ("The balance is now $0.", never "All updated: ..."). `first`: no fact
     was said before it, so "that" points at the record ("That was filed on ..."), not at a value; `of`:
     the record's noun, to name it by where a pronoun could point elsewhere ("Your line was last renewed
-    on ...")."""
+    on ..."). `checklist`: the change marked steps the customer took on their checklist (a guided
+    request): what it set is said as the checklist shows it (`_CHECKLIST_NOW`)."""
     n, low = words(name), name.lower()
     if isinstance(value, bool):
         return _yes_no(rng, name, value, who, after_write)
@@ -1078,6 +1093,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if low == "status" and after_write and thing:
         head = thing.split()[-1].lower()
         echoes = v.lower().startswith(head[:max(4, len(head) - 1)])  # "Your refund is now refunded."
+        if checklist:  # "The checklist now has it down as refunded."
+            return pick(rng, _CHECKLIST_NOW, thing="it" if echoes else thing, v=v)
         return pick(rng, _IT_NOW if echoes else _THING_NOW, thing=thing, Thing=thing[:1].upper() + thing[1:], v=v)
     if low.endswith(("status", "state")):
         said = pick(rng, _STATUS_SINCE if since else _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
@@ -1089,7 +1106,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         return pick(rng, _PAID_OUT, v=v)
     if v.startswith("$") and (not after_write or _CHARGE.search(low)):  # a charge is no change of a field
         return pick(rng, _MONEY_FACT, name=n, v=v)
-    bank = _FACT_SINCE if since else _FACT_AFTER if after_write else _FACT
+    bank = _FACT_SINCE if since else (_CHECKLIST_FACT if checklist else _FACT_AFTER) if after_write else _FACT
     if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"
         bank = B.kept(bank, lambda f: not f.startswith("Your "))
     said = pick(rng, bank, name=n, v=v)
@@ -1193,7 +1210,7 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     told = facts_told(rng, [(k, v) for k, v in facts
                             if not _says(opener, f"turned {'on' if v else 'off'} the {words(k).lower()}"
                                          if isinstance(v, bool) else spoken(k, v))],
-                      after_write=wrote, made=made, thing=thing, kept=kept, taken=taken)
+                      after_write=wrote, made=made, thing=thing, kept=kept, taken=taken, checklist=recorded)
     if not wrote and of and told and NAMES_NOTHING.match(told[0]):  # never "It's showing as frozen." alone
         opener = pick(rng, B.kept(B.LOOKED if looked_now else B.LOOKED_AT_HAND, bool), what=of)
     said = " ".join([opener, *told])
@@ -1239,19 +1256,21 @@ def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it",
                own: bool = True, made: frozenset[str] | None = None, ahead: frozenset[str] = frozenset(),
-               thing: str = "", since: bool = False, kept: frozenset[str] = frozenset(), taken: frozenset[str] = frozenset()) -> list[str]:
+               thing: str = "", since: bool = False, kept: frozenset[str] = frozenset(), taken: frozenset[str] = frozenset(),
+               checklist: bool = False) -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.").
     `made`: the keys of the records a write made (None: any id after a write is one); another
     record's id after it is where the change points now ("The flight is now FLG-1."), not a new
     number to keep. `ahead`: the facts whose date is after today. `since`: facts a change earlier in
     the chat set (`fact`), said as they now are. `kept`: facts the record showed before the write
-    too, said as they are, not as changed ("It now shows as complete." of a status it had)."""
+    too, said as they are, not as changed ("It now shows as complete." of a status it had). `checklist`:
+    the change only marked the customer's steps on their checklist (`fact`)."""
     if kept and after_write:
         if all(k in kept for k, _ in facts):
             return facts_told(rng, facts, after_write=False, who=who, own=own, ahead=ahead, since=since, taken=taken)
         return [*facts_told(rng, [f for f in facts if f[0] not in kept], after_write=True, who=who, own=own,
-                            made=made, ahead=ahead, thing=thing, since=since, taken=taken),
+                            made=made, ahead=ahead, thing=thing, since=since, taken=taken, checklist=checklist),
                 *facts_told(rng, [f for f in facts if f[0] in kept], after_write=False, who=who, own=own,
                             ahead=ahead, since=since, taken=taken)]
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
@@ -1262,7 +1281,8 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     sums = all(spoken(k, v).startswith("$") and not _ZERO.fullmatch(spoken(k, v)) for k, v in plain)
     if len(facts) == 2 and len(plain) == 2 and (sums or not charged) and rng.random() < 0.5:
         (a, va), (b, vb) = plain
-        return [pick(rng, B.TWO_CHARGED if charged else B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS,
+        return [pick(rng, B.TWO_CHARGED if charged else (_CHECKLIST_TWO if checklist else B.TWO_FACTS_AFTER)
+                     if after_write else B.TWO_FACTS,
                      a=words(a), b=words(b), va=spoken(a, va), vb=spoken(b, vb))]
     # a record just made (its new id among the facts) is described as it is, not as changed: "The
     # amount is $268.26.", never "The amount now reads $268.26." of a new refund
@@ -1280,7 +1300,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
             out.append(pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)))
         else:
             out.append(fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead,
-                            thing=thing, since=since, first=not out, taken=taken))
+                            thing=thing, since=since, first=not out, taken=taken, checklist=checklist))
     return out
 
 

@@ -263,6 +263,7 @@ class WorkflowAgent:
         #: the tables of the records a how-to's steps act on (`PROCEDURE_RECORDS`)
         self._procedure = frozenset(e.name for e in compiled.domain.entities
                                     if (e.description or "").endswith(PROCEDURE_RECORDS))
+        self._guiding = False  # this reply asks for a value of a guided request (`_ask`)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -273,7 +274,8 @@ class WorkflowAgent:
         messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
                     or (said := canonical(m["content"])) == m["content"] else {**m, "content": said}
                     for m in messages]
-        out = _heard_trouble(self._respond(messages), messages)
+        self._guiding = False  # (set by a question asked for a guided request: `_ask`)
+        out = _heard_trouble(self._respond(messages), messages, self._guiding)
         if self._spelled and isinstance(out.get("content"), str):
             out = {**out, "content": cased(out["content"], self._spelled)}
         return out
@@ -901,12 +903,13 @@ class WorkflowAgent:
         written = {n for s in plan.steps if s.writes for n, (kind, _) in s.args.items() if kind == "const"}
         given = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
         extra = S.details(given, SECRET, said=doing, names=S.own_names(records(seen)), yours=self.yours(turn))
-        return G.confirm(turn.rng, doing, self._marked(plan) or G.instructions(self.compiled.domain.guide), thing, extra)
+        return G.confirm(turn.rng, doing, self._told(plan), thing, extra)
 
-    def _marked(self, plan: Plan) -> list[str]:
-        """The guide's steps the request's writes mark done (`guided.marked`): what its guidance tells.
-        Every write of a guided request marks its step on the checklist, a step the customer takes
-        (`customer_step`) or one of a software guide's own commands ("press level heading")."""
+    def _told(self, plan: Plan) -> list[str]:
+        """The guide's steps the request's guidance tells (`guided.told`): those its writes mark done,
+        and the guide's other action steps in their places. Every write of a guided request marks its
+        step on the checklist, a step the customer takes (`customer_step`) or one of a software
+        guide's own commands ("press level heading")."""
         steps = [(s, w) for s, w in zip(plan.steps, plan.workflow.steps) if s.tool in self.compiled.tools]
         first = next((k for k, (s, _) in enumerate(steps) if s.writes), len(steps))
         # (and a step between them that checks what the customer gives or the record's own name, "Pick a
@@ -915,7 +918,7 @@ class WorkflowAgent:
         key = next((e.primary_key for e in self.compiled.domain.entities if e.name == plan.workflow.anchor.table), "")
         spans = [w.span.text if w.span else None for k, (s, w) in enumerate(steps)
                  if s.writes or k > first and w.span and any(n != key for n in s.args)]
-        return G.marked(self.compiled.domain.guide, spans)
+        return G.told(self.compiled.domain.guide, spans)
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
         """What an earlier read by the same tool still shows of the one record the read step `at`
@@ -1360,8 +1363,11 @@ class WorkflowAgent:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question
         record = S.words(self.compiled.noun(plan.workflow.anchor.table)).lower() if plan else ""
+        # a guided request's steps are the customer's: its question never leads in with "I can build
+        # a hotel on animal crossing for you" (the guidance says next that they do it themselves)
+        self._guiding = plan is not None and self._guided(plan)
         return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead,
-                          finds=self._finds, record=record))
+                          finds=self._finds, record=record, helps=self._guiding))
 
     def _same_record(self, key: str, turn: _Turn) -> dict[str, Any] | None:
         """Asks whether the open request is about the record an earlier request of the conversation
@@ -1725,10 +1731,11 @@ def _object(raw: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _heard_trouble(out: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+def _heard_trouble(out: dict[str, Any], messages: list[dict[str, Any]], guiding: bool = False) -> dict[str, Any]:
     """The reply, acknowledging at its start, in the assistant's first words to the user, that their
     earlier try went wrong when their first message says so (`B.TROUBLE`, in place of a lead such
-    as "Of course.")."""
+    as "Of course."). `guiding`: the reply asks for a value of a guided request, whose steps the
+    customer takes: no "I can take care of it here" either."""
     if not out.get("content") or out.get("tool_calls"):
         return out
     first = next((m for m in messages if m.get("role") == "user"), None)
@@ -1742,7 +1749,7 @@ def _heard_trouble(out: dict[str, Any], messages: list[dict[str, Any]]) -> dict[
     # before a refusal, no "I can take care of it here": the trouble is heard, nothing is promised
     # before guidance for the customer's own steps, nothing the assistant would do: "Let's go through it together."
     bank = B.TROUBLE_THEN_NO if any(rest.startswith(lead) for lead in B.REFUSE_LEAD) else \
-        B.TROUBLE_GUIDED if G.GUIDANCE.search(rest) else B.TROUBLE
+        B.TROUBLE_GUIDED if guiding or G.GUIDANCE.search(rest) else B.TROUBLE
     return {**out, "content": f"{bank[seed % len(bank)]} {rest}"}
 
 

@@ -167,8 +167,11 @@ def test_the_thing_the_request_names_is_the_record_it_acts_on() -> None:
     tasks, trajectories = _verified_rollouts(compile_domain(domain), 6)
     said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
                     if m["role"] == "assistant" and not m.get("tool_calls"))
-    # ("Your package is installed now.": the result said of the user's thing, round 47)
-    assert "package ibus-mozc" in said and not re.search(r"\bpackage (?!ibus-mozc|is |installed\b)[a-z]", said), said
+    # ("Your package is installed now.": the result said of the user's thing, round 47; since round 59
+    # as the checklist shows it: "On the checklist, your package now shows as installed.", "The
+    # checklist now has your package down as installed.")
+    assert "package ibus-mozc" in said and not re.search(r"\bpackage (?!ibus-mozc|is |installed\b|now |down as |as )[a-z]",
+                                                         said), said
     csv = OfflineExtractor(archetypes=False).extract(Document(id="csv", title="How to Open CSV Files", text=(
         "How to Open CSV Files\n1. Open Microsoft Excel.\n2. Click on the File menu.\n"
         "3. Select a CSV file and click Open.\n")), RELEVANT)

@@ -18,13 +18,13 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS
+from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, customer_step
 from ...tools.render import is_money
 from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import PRESSES, StepInfo, is_note, leaves_a_state, pressed_action, promote_action
+from .steps import PRESSES, StepInfo, is_note, is_pointer, leaves_a_state, pressed_action, promote_action
 from .procedure_service import SERVICE_RECORDS, agent_steps, company_form, is_service_procedure, only_choosing
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require, _title_object
@@ -189,7 +189,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
-        acts = [i for i in self.infos if not is_note(i.step.text) and not self._no_instruction(i)]
+        acts = [i for i in self.infos if not is_note(i.step.text) and not is_pointer(i.step.text)
+                and not self._no_instruction(i)]
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
@@ -870,8 +871,17 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         spans = sorted(set(self.spans))
         labels = self.verdict.labels if self.verdict else {}
         description = _clean(said_title(bare_title(doc.title), text) or self.infos[0].step.text, 200)
+        # the filter's domain label ("(banking)": "for our banking service") only where the tools do
+        # the service's own work (a bank's "Activate 6-Month Financing"); where the steps are the
+        # customer's (a guided how-to), the label is a vote of the guide's words, not a business its
+        # assistant works for ("hold" and "book" made a runaway Prius a library's, "hotel" Animal
+        # Crossing a travel firm's, "sim" The Sims a telecom's, as surely as "carrier" and "SIM" a
+        # MetroPCS card): its prompt names no service ("You are a customer support assistant."),
+        # never false, where a wrong one always is. ("(general)", not nothing: the prompt reads the
+        # last bracket as the service, and a title's own would be one: "our hack free service")
         if labels.get("domain"):
-            description += f" ({labels['domain']})"
+            guided = any(customer_step(t.get("description")) for t in tools)
+            description += f" ({'general' if guided else labels['domain']})"
         if self.truncated:
             description += f" [first {self.ex.max_steps} steps]"
         data = {

@@ -354,7 +354,15 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     ("######Catch or trade for a Vulpix.", "Go to the download site [1]############": the marks were
     said as the step)."""
     steps, how = _steps_found(text)
+    steps = [s for s in steps if not (s.marker == "sequence" and _CAPTION.match(text[text.rfind("\n", 0, s.start) + 1:s.start]))]
     return [_tried(s, text) for s in _each_new(_unmarked(s) for s in steps)], how
+
+
+#: a figure's or table's caption before the text taken for a step opening with a sequence word
+#: ("Figure 4.16. First boot": read as "First, boot", the only step of a Debian section whose advice
+#: is an apt upgrade); a caption that is an instruction ("Figure 3.3. Install the selected services")
+#: stays a step
+_CAPTION = re.compile(r"^\W*(?:figure|table|example|screenshot|image)\s+\d+(?:\.\d+)*\.?\s*$", re.IGNORECASE)
 
 
 def _each_new(steps: Any) -> list[tf.Step]:
@@ -459,6 +467,12 @@ _NOTE = re.compile(r"^\W*(?:(?:also|now|then|finally|for\s+example|for\s+instanc
                    r"unexpected|difference))\b)|(?:know|remember)\s+(?:what|that|how|when|where|which|whether|if)\b|"
                    r"see\s+(?:[\"“]|/|[\w.-]+\(\d|(?:section|chapter|figure|table)\s+\d|the\s+(?:list|table|section|chapter|figure|example)s?\b|below\b|above\b)|but\s|"
                    r"(?:try|do)\s+the\s+following\W*$)", re.I)
+
+
+def is_pointer(text: str) -> bool:
+    """A step that only points to more text ("For further information ..., please refer to Section
+    6.2.3"): no act, for the customer or a tool."""
+    return _POINTER.search(text) is not None
 
 
 def is_note(text: str) -> bool:
