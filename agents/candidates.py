@@ -11,15 +11,16 @@ when it has seen it only in a list's summary (`Records.unopened`).
 """
 from __future__ import annotations
 
-from typing import Any, Collection
+import datetime as dt
+from typing import Any, Callable, Collection
 
-from gem_env.tools import CompiledDomain
+from gem_env.tools import CompiledDomain, Workflow
 from gem_env.tools.referring import moved_key
 
 from .ids import named_outright, record_lists
 from .lookup import key_reads, lookup_plans, record_reader
 from .plans import tool_effect
-from .prechecks import Read, listed_row, opened, rule_records, since_write
+from .prechecks import Read, blocking_rule, listed_row, opened, rule_records, since_write
 
 MOST = 6
 """Records an agent opens one by one; a longer list is asked about instead. A customer holds up
@@ -44,10 +45,45 @@ def listed(key: str, results: list[Any]) -> list[dict[str, Any]] | None:
     return None
 
 
-def candidate_ids(key: str, records: list[dict[str, Any]]) -> list[Any]:
-    """The ids of `records` to open, in list order, or [] when there are too many."""
+def candidate_ids(key: str, records: list[dict[str, Any]],
+                  ruled_out: Callable[[dict[str, Any]], bool] | None = None) -> list[Any]:
+    """The ids of `records` to open, in list order, or [] when there are too many; without those
+    whose listed values already rule them out for the change (`ruled_out`: a frozen account, for a
+    close that needs an open one), unless that rules out all of them (then the customer means one
+    the change is refused on, and each is opened as before)."""
     ids = list(dict.fromkeys(r[key] for r in records if isinstance(r.get(key), (str, int))))
-    return ids if len(ids) <= MOST else []
+    if len(ids) > MOST:
+        return []
+    if ruled_out is None:
+        return ids
+    out = {str(r[key]) for r in records if isinstance(r.get(key), (str, int)) and ruled_out(r)}
+    return [i for i in ids if str(i) not in out] or ids
+
+
+def clock_of(compiled: CompiledDomain) -> dict[str, Any]:
+    """The frozen clock's names, as the sandbox gives them to every expression."""
+    clock = dt.datetime.fromisoformat(compiled.domain.clock)
+    return {"now": clock.isoformat(), "today": clock.date().isoformat()}
+
+
+def ruled_out_by_listing(compiled: CompiledDomain, wf: Workflow, key: str, clock: dict[str, Any]
+                         ) -> Callable[[dict[str, Any]], bool] | None:
+    """Whether a listed record (`key`: the key the user's words give, one of the workflow's) is
+    ruled out for the workflow's change by what the list itself shows of it: a rule of a write
+    made on it that its listed values break ("Only an account that is open can be closed", of an
+    account listed as frozen). A support agent does not open a record it already knows the change
+    cannot be made on. None where nothing rules a record out this way: no write takes the record
+    the key names, or the key names one by its part in a move (the account a transfer is from)."""
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    if key not in keys.values():
+        return None
+    writes = [(compiled.tools[s.tool].spec, p) for s in wf.steps
+              if s.tool in compiled.tools and compiled.tools[s.tool].writes
+              for p, b in s.args.items() if b.user == key]
+    if not writes:
+        return None
+    return lambda record: any(blocking_rule(spec, {p: record.get(key)}, [record], clock, keys) is not None
+                              for spec, p in writes)
 
 
 def read_prefix(key: str, ids: list[Any], tool: str, results: list[tuple[str, Any]]) -> list[dict[str, Any]]:
@@ -74,22 +110,39 @@ class Records:
         # a read of one record by its key -> (its key field, the fields it returns)
         self.returns = {lp.tool: (self.keys[lp.table], lp.fields) for lp in key_reads(compiled, derived=True)}
 
-    def candidates(self, key: str, called: list[Read]) -> tuple[Any, list[Any]] | None:
+    def candidates(self, key: str, called: list[Read],
+                   ruled_out: Callable[[dict[str, Any]], bool] | None = None) -> tuple[Any, list[Any]] | None:
         """(lookup plan, ids) of the listed records to open one by one to find the `key` the user
-        means, or None (no list of several, too many, or no tool reads one by `key`)."""
+        means, or None (no list of several, too many, or no tool reads one by `key`); not those the
+        list shows the change cannot be made on (`ruled_out`, `candidate_ids`)."""
         key = record_key(key, self.by_key)
         lk = self.by_key.get(key)
         recs = listed(key, [r for _, _, r in called]) if lk is not None else None
-        ids = candidate_ids(key, recs) if recs else []
+        ids = candidate_ids(key, recs, ruled_out) if recs else []
         return (lk, ids) if ids else None
 
+    def passed_over(self, key: str, called: list[Read],
+                    ruled_out: Callable[[dict[str, Any]], bool] | None) -> list[dict[str, Any]]:
+        """The listed records `candidates` leaves unopened because the list shows the change cannot
+        be made on them (as the list shows them): still the customer's, counted and told apart
+        from the rest when asking which one they mean."""
+        found = self.candidates(key, called, ruled_out) if ruled_out is not None else None
+        if found is None:
+            return []
+        key = record_key(key, self.by_key)
+        ids = {str(i) for i in found[1]}
+        recs = listed(key, [r for _, _, r in called]) or []
+        return [r for r in recs if r.get(key) not in (None, "") and str(r[key]) not in ids]
+
     def open(self, key: str, called: list[Read], ahead: list[tuple[str, Any]],
-             before: list[Read]) -> tuple[list[Read], int, Any] | None:
+             before: list[Read], ruled_out: Callable[[dict[str, Any]], bool] | None = None
+             ) -> tuple[list[Read], int, Any] | None:
         """The listed records opened so far to find the `key` the user means ((effect, arguments,
         record) each; one an earlier request read, unchanged since, is not read again), how many
         of the results `ahead` they took, and the id to open next (None when all are open); None
-        when there is nothing to open."""
-        found = self.candidates(key, called)
+        when there is nothing to open. Not those the list shows the change cannot be made on
+        (`ruled_out`)."""
+        found = self.candidates(key, called, ruled_out)
         if found is None:
             return None
         lk, ids = found

@@ -36,7 +36,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case, once_done
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
-from .candidates import Records, listed, record_key
+from .candidates import Records, listed, record_key, ruled_out_by_listing
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import (id_by_description, id_from_results, named_by_entry, named_outright, names_entry, own_key,
@@ -635,6 +635,7 @@ class WorkflowAgent:
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
+            passed: dict[str, list[Any]] = {}  # ... and those left unopened, as the list shows them
             entered: dict[str, list[Any]] = {}  # ... and their reads, (effect, arguments, record)
             unwritten = not any(s.writes for s in plan.steps[:at])  # (what was read before is as the request found it)
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
@@ -646,8 +647,10 @@ class WorkflowAgent:
                         plan, step, known, called, results[done:], calls, turn)):
                     return refused  # (a transfer from a frozen account: no need to look for where it goes)
                 shared = own != k and own in by_kind and unwritten  # opened for the other part of the move
+                # (not those the list already shows the change cannot be made on: a frozen account, to close one)
+                ruled = ruled_out_by_listing(self.compiled, plan.workflow, k, self._clock) if own == k else None
                 got = (by_kind[own], 0, None) if shared else \
-                    self.records.open(k, called, results[done:], turn.before)
+                    self.records.open(k, called, results[done:], turn.before, ruled)
                 if got is None or (k in known and not got[1] and not shared):
                     continue
                 entries, used, nxt = got
@@ -661,6 +664,7 @@ class WorkflowAgent:
                     by_kind[own] = entries
                 opened[k] = [r for _, _, r in entries]
                 entered[k] = entries
+                passed[k] = self.records.passed_over(k, called, ruled) if not shared else []
                 value = outright
                 if value is None and k not in known and (way := moved(k)) is not None:
                     # described after its part ("coming from my savings account"), each part by its own words
@@ -688,7 +692,8 @@ class WorkflowAgent:
                     own = record_key(asked, self.records.by_key)
                     taken = [v for k, v in known.items()
                              if k != asked and moved(k) and record_key(k, self.records.by_key) == own]
-                    which = asked, self.which(asked, opened[asked], turn, plan, action, taken)
+                    which = asked, self.which(asked, opened[asked], turn, plan, action, taken,
+                                              passed=passed.get(asked, []))
                 elif (listed_ := _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])):
                     which = listed_[0], self.which(listed_[0], listed_[1], turn, plan, action)
                 if which is not None and _ONLY in which[1]:  # the only one the change fits: taken, and said
@@ -1169,14 +1174,20 @@ class WorkflowAgent:
         return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2], seen, given)
 
     def which(self, key: str, records: list[dict[str, Any]], turn: _Turn, plan: Plan | None = None,
-              action: str = "", taken: Sequence[Any] = (), untold: Sequence[str] = ()) -> dict[str, Any]:
+              action: str = "", taken: Sequence[Any] = (), untold: Sequence[str] = (),
+              passed: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
         """Asks which of the records the user means, naming only those the request's change can be
         made on when the records show that of some but not all (`_fitting`); after asking twice in
         this request with no answer that tells them apart, says it cannot go on without it (never
         the same question again and again to a user who does not know the id). `taken`: ids the
         other part of a move already names (a transfer's account it's coming from); `untold`: the
         facts a question about the record asks, which the list does not tell before it is picked
-        ("When was my account opened?" is not answered for every account in the question)."""
+        ("When was my account opened?" is not answered for every account in the question);
+        `passed`: the customer's records of the kind left unopened, the list showing the change
+        cannot be made on them (`candidates.ruled_out_by_listing`): counted among theirs, and named
+        as the list shows them where none of the others fits either."""
+        unopened = {id(r) for r in passed}
+        records = [*records, *passed]
         # asked as the user reads it ("Which card is it?" after a list asks the card's ID)
         asked = sum("?" in s and key in named_keys(_questions(asking_for_id(s)), self._names) for s in turn.said)
         way = moved(key)
@@ -1221,9 +1232,10 @@ class WorkflowAgent:
                                                                      len(records), action))}
             if fitting and not (len(fitting) == 1 and str(fitting[0].get(key)) in turned_down):
                 return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
-        records, unread = self._opened(key, records, turn)
+        shown, unread = self._opened(key, [r for r in records if id(r) not in unopened], turn)
         if unread is not None:
             return _call(*unread, turn)
+        records = [*shown, *(r for r in records if id(r) in unopened)]
         records = [{k: v for k, v in r.items() if k not in untold} for r in records]
         if (field := S.dated_apart(key, records)) is not None:
             return _say(S.which_when(turn.rng, key, _by(field, records), field))
