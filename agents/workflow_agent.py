@@ -1225,13 +1225,18 @@ class WorkflowAgent:
             fitting = self._fitting(plan, key, fitting, turn.made, known=said) if plan is not None and action else fitting
             if fitting and (field := S.dated_apart(key, fitting)) is not None:  # many, told apart by a date
                 return _say(S.which_when(turn.rng, key, _by(field, fitting), field, len(records), action))
+            # those left out only because they hold what the change sets already (a booking with 2
+            # bags, for 2 bags): said as that, never as records the change cannot be made on
+            held = [r.get(key) for r in records if folds and said and not self._fitting(plan, key, [r], turn.made, known=said)
+                    and self._fitting(plan, key, [r], turn.made)]
             if len(fitting) == 1 and folds and str(fitting[0].get(key)) not in turned_down:
                 # one question, the confirmation's, which names it ("Of your 4 accounts, only ACC-2
                 # (...) can be closed. I'll close ... Shall I go ahead?"), never first "Is that the one?"
                 return {_ONLY: (fitting[0].get(key), S.only_fitting(turn.rng, key, _described(fitting[0]),
-                                                                     len(records), action))}
+                                                                     len(records), action, held))}
             if fitting and not (len(fitting) == 1 and str(fitting[0].get(key)) in turned_down):
-                return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
+                return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action,
+                                            held))
         shown, unread = self._opened(key, [r for r in records if id(r) not in unopened], turn)
         if unread is not None:
             return _call(*unread, turn)
