@@ -60,6 +60,24 @@ def candidate_ids(key: str, records: list[dict[str, Any]],
     return [i for i in ids if str(i) not in out] or ids
 
 
+def as_last_seen(key: str, results: list[Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A listed record (told apart by `key`) with the values the latest of `results` showing it
+    gave (in call order: a card listed as frozen that an unfreeze since showed active is active). A
+    record shows itself by its key first: a transaction's account_id is not its account."""
+    latest: dict[str, dict[str, Any]] = {}
+    for value in results:
+        rows = [value] if isinstance(value, dict) else []
+        rows += [r for recs in record_lists(value) for r in recs]
+        for r in rows:
+            if isinstance(r, dict) and r and next(iter(r)) == key and r[key] not in (None, ""):
+                latest.setdefault(str(r[key]), {}).update(r)
+
+    def seen(record: dict[str, Any]) -> dict[str, Any]:
+        now = latest.get(str(record.get(key)), {})
+        return {**record, **{f: now[f] for f in record if f in now}}
+    return seen
+
+
 def clock_of(compiled: CompiledDomain) -> dict[str, Any]:
     """The frozen clock's names, as the sandbox gives them to every expression."""
     clock = dt.datetime.fromisoformat(compiled.domain.clock)

@@ -36,7 +36,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case, once_done
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
-from .candidates import Records, listed, record_key, ruled_out_by_listing
+from .candidates import Records, as_last_seen, listed, record_key, ruled_out_by_listing
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import (id_by_description, id_from_results, named_by_entry, named_outright, names_entry, own_key,
@@ -649,6 +649,10 @@ class WorkflowAgent:
                 shared = own != k and own in by_kind and unwritten  # opened for the other part of the move
                 # (not those the list already shows the change cannot be made on: a frozen account, to close one)
                 ruled = ruled_out_by_listing(self.compiled, plan.workflow, k, self._clock) if own == k else None
+                # (as the latest reads show them: a card unfrozen since it was listed)
+                seen = as_last_seen(own, [r for _, r in _tool_results([*turn.prior, *turn.segment])])
+                if ruled is not None:
+                    ruled = (lambda rule: lambda r: rule(seen(r)))(ruled)
                 got = (by_kind[own], 0, None) if shared else \
                     self.records.open(k, called, results[done:], turn.before, ruled)
                 if got is None or (k in known and not got[1] and not shared):
@@ -664,7 +668,7 @@ class WorkflowAgent:
                     by_kind[own] = entries
                 opened[k] = [r for _, _, r in entries]
                 entered[k] = entries
-                passed[k] = self.records.passed_over(k, called, ruled) if not shared else []
+                passed[k] = [seen(r) for r in self.records.passed_over(k, called, ruled)] if ruled else []
                 value = outright
                 if value is None and k not in known and (way := moved(k)) is not None:
                     # described after its part ("coming from my savings account"), each part by its own words

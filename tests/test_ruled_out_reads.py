@@ -144,3 +144,16 @@ def test_an_order_whose_items_cannot_be_returned_is_not_opened_to_find_the_item(
     listing = [{"order_id": f"ORD-{i}", "status": s} for i, s in enumerate(statuses)]
     kept = candidate_ids("order_id", listing, ruled)
     assert len(statuses) >= 3 and [r["status"] for r in listing if r["order_id"] in kept] == ["delivered"], (statuses, kept)
+
+
+def test_a_record_is_judged_as_the_latest_read_shows_it() -> None:
+    """The listing read at the start of a session goes stale: a card listed as frozen that an
+    unfreeze since showed active is a candidate again; a transaction's account_id is not its account."""
+    from gem_env.agents.candidates import as_last_seen
+
+    listing = {"customer_id": "CST-1", "cards": [{"card_id": "CRD-1", "status": "frozen"},
+                                                 {"card_id": "CRD-2", "status": "active"}]}
+    seen = as_last_seen("card_id", [listing, {"card_id": "CRD-1", "status": "active"},
+                                    {"charge_id": "CHR-1", "card_id": "CRD-2", "status": "posted"}])
+    assert seen({"card_id": "CRD-1", "status": "frozen"}) == {"card_id": "CRD-1", "status": "active"}
+    assert seen({"card_id": "CRD-2", "status": "active"}) == {"card_id": "CRD-2", "status": "active"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...agents.candidates import candidate_ids, listed, record_key, ruled_out_by_listing
+from ...agents.candidates import as_last_seen, candidate_ids, listed, record_key, ruled_out_by_listing
 from ...agents.ids import distinguishing, id_by_description
 from ...agents.lookup import lookup_plans
 from ...tools import Sandbox, Workflow
@@ -48,6 +48,9 @@ def opened_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction], sa
             recs = listed(own, [a.result for a in actions[:first]]) if first is not None else None
             # (not those the list shows the change cannot be made on: a frozen account, to close one)
             ruled = ruled_out_by_listing(compiled, wf, key, sandbox.clock) if own == key else None
+            if ruled is not None:  # (as the latest reads show them, as the assistant judges them)
+                seen = as_last_seen(own, [a.result for a in actions[:first]])
+                ruled = (lambda rule, seen: lambda r: rule(seen(r)))(ruled, seen)
             ids = candidate_ids(own, recs, ruled) if recs else []
             if str(value) not in {str(i) for i in ids}:
                 continue
