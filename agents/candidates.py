@@ -192,13 +192,15 @@ class Records:
             entries.append((self.effects[lk.tool], args, prior))
         return entries, used, None
 
-    def recalled(self, key: str, called: list[Read], still: list[tuple[str, dict[str, Any]]], text: str) -> Any:
+    def recalled(self, key: str, called: list[Read], still: list[tuple[str, dict[str, Any]]], text: str,
+                 ruled_out: Callable[[dict[str, Any]], bool] | None = None) -> Any:
         """The id `key` of the listed record the user's `text` names outright (`named_outright`: "the
         one with the number 948-436-7959") among those an earlier request read, by a value no
         write since may have changed (`still`: `prechecks.recall`); None when it names none. A
         support agent who looked at that line before changing its plan knows its number: it does
-        not open the customer's other lines to find it again."""
-        found = self.candidates(key, called)
+        not open the customer's other lines to find it again. Only among those it would open
+        (`ruled_out`: not one the list shows the change cannot be made on)."""
+        found = self.candidates(key, called, ruled_out)
         if found is None:
             return None
         ids = {str(i) for i in found[1]}

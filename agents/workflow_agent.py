@@ -639,20 +639,20 @@ class WorkflowAgent:
             entered: dict[str, list[Any]] = {}  # ... and their reads, (effect, arguments, record)
             unwritten = not any(s.writes for s in plan.steps[:at])  # (what was read before is as the request found it)
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
-                if k not in known and unwritten \
-                        and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
-                    known[k] = env[k] = value  # the record described, as an earlier request read it
                 own = record_key(k, self.records.by_key)
+                # (not those the list already shows the change cannot be made on: a frozen account, to
+                # close one, as the latest reads show them: a card unfrozen since it was listed)
+                ruled = ruled_out_by_listing(self.compiled, plan.workflow, k, self._clock) if own == k else None
+                seen = as_last_seen(own, [r for _, r in _tool_results([*turn.prior, *turn.segment])])
+                if ruled is not None:
+                    ruled = (lambda rule: lambda r: rule(seen(r)))(ruled)
+                if k not in known and unwritten \
+                        and (value := self.records.recalled(k, called, turn.recalled, described_by, ruled)) is not None:
+                    known[k] = env[k] = value  # the record described, as an earlier request read it
                 if own != k and k not in known and step.writes and (refused := self._refused_early(
                         plan, step, known, called, results[done:], calls, turn)):
                     return refused  # (a transfer from a frozen account: no need to look for where it goes)
                 shared = own != k and own in by_kind and unwritten  # opened for the other part of the move
-                # (not those the list already shows the change cannot be made on: a frozen account, to close one)
-                ruled = ruled_out_by_listing(self.compiled, plan.workflow, k, self._clock) if own == k else None
-                # (as the latest reads show them: a card unfrozen since it was listed)
-                seen = as_last_seen(own, [r for _, r in _tool_results([*turn.prior, *turn.segment])])
-                if ruled is not None:
-                    ruled = (lambda rule: lambda r: rule(seen(r)))(ruled)
                 got = (by_kind[own], 0, None) if shared else \
                     self.records.open(k, called, results[done:], turn.before, ruled)
                 if got is None or (k in known and not got[1] and not shared):

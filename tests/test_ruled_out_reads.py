@@ -157,3 +157,23 @@ def test_a_record_is_judged_as_the_latest_read_shows_it() -> None:
                                     {"charge_id": "CHR-1", "card_id": "CRD-2", "status": "posted"}])
     assert seen({"card_id": "CRD-1", "status": "frozen"}) == {"card_id": "CRD-1", "status": "active"}
     assert seen({"card_id": "CRD-2", "status": "active"}) == {"card_id": "CRD-2", "status": "active"}
+
+
+def test_a_record_an_earlier_request_read_is_recalled_only_where_the_change_fits_it() -> None:
+    """A later request's record named by what an earlier request read of it ("the one ending in
+    ...") is taken from memory only among the records the change may be made on, as the opening
+    reads and the gold's description are: a closed card with those digits is not the card to freeze."""
+    from gem_env.agents.candidates import Records, ruled_out_by_listing
+
+    compiled, sb, by_owner = _example("bank/freeze-a-card.md", "cards")
+    _, cards = _mixed_owner(by_owner)
+    other = next(c for c in cards if c["status"] != "active")
+    listing = {"customer_id": cards[0]["customer_id"], "cards": [{"card_id": c["card_id"], "status": c["status"]} for c in cards]}
+    details = sb.call("get_card_details", {"card_id": other["card_id"]}).value
+    freeze = next(w for w in compiled.domain.workflows if any(s.tool == "freeze_card" for s in w.steps))
+    ruled = ruled_out_by_listing(compiled, freeze, "card_id", sb.clock)
+    records = Records(compiled)
+    text = f"freeze my card ending in {details['last4']}"
+    still = [("get_card_details", details)]
+    assert records.recalled("card_id", [("", {}, listing)], still, text) == other["card_id"]
+    assert records.recalled("card_id", [("", {}, listing)], still, text, ruled) is None
