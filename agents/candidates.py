@@ -17,7 +17,7 @@ from typing import Any, Callable, Collection
 from gem_env.tools import CompiledDomain, Workflow
 from gem_env.tools.referring import moved_key
 
-from .ids import named_outright, record_lists
+from .ids import id_by_description, named_outright, record_lists
 from .lookup import key_reads, lookup_plans, record_reader
 from .plans import tool_effect
 from .prechecks import Read, blocking_rule, listed_row, opened, rule_records, since_write
@@ -198,7 +198,9 @@ class Records:
         one with the number 948-436-7959") among those an earlier request read, by a value no
         write since may have changed (`still`: `prechecks.recall`); None when it names none. A
         support agent who looked at that line before changing its plan knows its number: it does
-        not open the customer's other lines to find it again. Only among those it would open
+        not open the customer's other lines to find it again. Where it still knows every one of
+        them, by values no write since may have changed, it finds the one described by those too
+        ("the savings one", after a transfer changed both accounts' balances). Only among those it would open
         (`ruled_out`: not one the list shows the change cannot be made on)."""
         found = self.candidates(key, called, ruled_out)
         if found is None:
@@ -208,7 +210,12 @@ class Records:
         for _, record in still:
             if str(record.get(key)) in ids:
                 latest.setdefault(str(record[key]), record)
-        return named_outright(key, list(latest.values()), text) if latest else None
+        got = named_outright(key, list(latest.values()), text) if latest else None
+        if got is None and len(latest) >= 2 and set(latest) == ids:
+            # every one of them still known by what no write since may have changed ("the savings
+            # one": an account's type): the one described is found without opening them all again
+            got = id_by_description(key, [list(latest.values())], text)
+        return got
 
     def unopened(self, write: str, args: dict[str, Any], seen: list[Any]) -> tuple[str, dict[str, Any]] | None:
         """(read, arguments) opening a record the write's rules read that the results `seen` hold

@@ -177,3 +177,25 @@ def test_a_record_an_earlier_request_read_is_recalled_only_where_the_change_fits
     still = [("get_card_details", details)]
     assert records.recalled("card_id", [("", {}, listing)], still, text) == other["card_id"]
     assert records.recalled("card_id", [("", {}, listing)], still, text, ruled) is None
+
+
+def test_a_record_described_by_what_no_write_changed_is_found_without_opening_all_again() -> None:
+    """After a transfer between the customer's two accounts, "turn on the overdraft protection. It's
+    the savings one" re-opened both accounts (their balances changed) to find the savings one,
+    though an account's type cannot change: what is still known of every candidate finds it."""
+    from gem_env.agents.candidates import Records
+
+    compiled, sb, by_owner = _example("bank/transfer-money.md", "accounts")
+    def unique(rs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rs if sum(x["account_type"] == r["account_type"] for x in rs) == 1]
+
+    owner, accounts = next((o, rs) for o, rs in sorted(by_owner.items()) if 2 <= len(rs) <= 6 and unique(rs))
+    listing = {"customer_id": owner, "accounts": [{"account_id": r["account_id"], "status": r["status"]} for r in accounts]}
+    still = [("get_account_details", {"account_id": r["account_id"], "account_type": r["account_type"]}) for r in accounts]
+    records = Records(compiled)
+    for r in unique(accounts):
+        text = f"turn on the overdraft protection of my account. It's the {r['account_type']} one"
+        assert records.recalled("account_id", [("", {}, listing)], still, text) == r["account_id"]
+        # not where one of them is no longer known: it is opened, as before
+        others = [x for x in still if x[1]["account_id"] != r["account_id"]]
+        assert records.recalled("account_id", [("", {}, listing)], others[:-1] + [still[accounts.index(r)]], text) is None
