@@ -611,6 +611,10 @@ class WorkflowAgent:
         # nor the reason said in their own words ("because I sent it to the wrong person" names no
         # payment that is "sent")
         described_by = _REASON_CLAUSE.sub(" ", described_by)
+        # (the records as the request found them: its own change does not make the record it was
+        # made on another's; judged before the first write of the request, as the gold is)
+        first_write = next((i for i, (t, _) in enumerate(results) if t in self.compiled.tools
+                            and self.compiled.tools[t].writes), len(results))
         by_kind: dict[str, list[Any]] = {}  # a record's key -> those records, opened once for every
         # step and key naming one of them (the accounts a transfer between them is from and to)
         for at, step in enumerate(plan.steps):
@@ -643,7 +647,7 @@ class WorkflowAgent:
                 # (not those the list already shows the change cannot be made on: a frozen account, to
                 # close one, as the latest reads show them: a card unfrozen since it was listed)
                 ruled = ruled_out_by_listing(self.compiled, plan.workflow, k, self._clock) if own == k else None
-                seen = as_last_seen(own, [r for _, r in _tool_results([*turn.prior, *turn.segment])])
+                seen = as_last_seen(own, [r for _, r in _tool_results(turn.prior)] + [r for _, r in results[:first_write]])
                 if ruled is not None:
                     ruled = (lambda rule: lambda r: rule(seen(r)))(ruled)
                 if k not in known and unwritten \

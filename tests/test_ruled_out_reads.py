@@ -61,10 +61,19 @@ def test_a_card_listed_as_not_active_is_not_opened_to_find_the_card_to_freeze() 
     assert f"{len(cards)} cards" in asked and "can be frozen" in asked and "?" in asked, asked
     assert all(c in asked for c in active), asked
     # the customer picks one: the request goes on (the reason is asked), with no more reads of the others
-    messages.append({"role": "user", "content": f"It's {active[0]}."})
+    last4 = next(c["last4"] for c in cards if c["card_id"] == active[0])
+    messages.append({"role": "user", "content": f"It's the one ending in {last4}."})
     said = until_spoken(WorkflowAgent(compiled), sb, messages)
     assert "reason" in said and "?" in said, said
     assert sorted(_reads(messages, "get_card_details")) == sorted(active)
+    messages.append({"role": "user", "content": "lost"})
+    until_spoken(WorkflowAgent(compiled), sb, messages)
+    messages.append({"role": "user", "content": "Yes, go ahead."})
+    done = until_spoken(WorkflowAgent(compiled), sb, messages)
+    # the change made is the request's own: its card, frozen now, is still the one meant (never
+    # "which card?" again, nor the other cards opened, once the card it froze no longer fits)
+    assert _reads(messages, "freeze_card") == [active[0]], done
+    assert "which" not in done.lower() and sorted(_reads(messages, "get_card_details")) == sorted(active), done
 
 
 def test_a_status_question_still_opens_every_card() -> None:
@@ -199,3 +208,25 @@ def test_a_record_described_by_what_no_write_changed_is_found_without_opening_al
         # not where one of them is no longer known: it is opened, as before
         others = [x for x in still if x[1]["account_id"] != r["account_id"]]
         assert records.recalled("account_id", [("", {}, listing)], others[:-1] + [still[accounts.index(r)]], text) is None
+
+
+def test_the_card_the_request_froze_is_still_the_one_meant_after_the_write() -> None:
+    """The card named in the first words ("ending in ...") is found on the first card opened; once it
+    is frozen, it no longer fits a freeze: the request's own change must not send the agent looking
+    for another card (it opened the other one and asked "which card?" after the freeze)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+
+    compiled, sb, by_owner = _example("bank/freeze-a-card.md", "cards")
+    owner, cards = _mixed_owner(by_owner)
+    email = sb.dump(["customers"])["customers"][owner]["email"]
+    listed = sb.call("find_customer_by_email", {"email": email}).value
+    first = next(c["card_id"] for c in listed["cards"] if c["status"] == "active")
+    last4 = next(c["last4"] for c in cards if c["card_id"] == first)
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"}, {
+        "role": "user", "content": f"Please freeze my card ending in {last4} because it was lost. My email is {email}."}]
+    asked = until_spoken(WorkflowAgent(compiled), sb, messages)
+    assert first in asked and _reads(messages, "get_card_details") == [first], asked
+    messages.append({"role": "user", "content": "Yes, go ahead."})
+    done = until_spoken(WorkflowAgent(compiled), sb, messages)
+    assert _reads(messages, "freeze_card") == [first] and _reads(messages, "get_card_details") == [first], done
+    assert "which" not in done.lower(), done
