@@ -95,25 +95,13 @@ def ruled_out_by_listing(compiled: CompiledDomain, wf: Workflow, key: str, clock
     keys = {name: t.pk for name, t in compiled.tables.items()}
     if key not in keys.values():
         return None
-    made = [(compiled.tools[s.tool].spec, p, b.user) for s in wf.steps
-            if s.tool in compiled.tools and compiled.tools[s.tool].writes
-            for p, b in s.args.items() if b.user is not None]
-    writes = [(spec, p) for spec, p, user in made if user == key]
-    # a write on a record of theirs under it (an item of the order: "only items from a delivered
-    # order can get a return"), judged by the rules on this record, the one under it unknown
-    under = [(spec, p) for spec, p, user in made if user != key
-             and any(t.pk == p and key in t.fields for t in compiled.tables.values())]
-    if not writes and not under:
+    writes = [(compiled.tools[s.tool].spec, p) for s in wf.steps
+              if s.tool in compiled.tools and compiled.tools[s.tool].writes
+              for p, b in s.args.items() if b.user == key]
+    if not writes:
         return None
     return lambda record: any(blocking_rule(spec, {p: record.get(key)}, [record], clock, keys) is not None
-                              for spec, p in writes) \
-        or any(blocking_rule(spec, {p: _UNDER}, [record, {p: _UNDER, key: record.get(key)}], clock, keys) is not None
-               for spec, p in under)
-
-
-_UNDER = "\x00under"
-"""The id of the record under a listed one (its item) that a rule on the listed one is judged
-without: no record has it."""
+                              for spec, p in writes)
 
 
 def read_prefix(key: str, ids: list[Any], tool: str, results: list[tuple[str, Any]]) -> list[dict[str, Any]]:

@@ -138,23 +138,6 @@ def test_records_already_holding_the_new_value_are_said_as_that() -> None:
     assert "can be upgraded that way (BKN-3 already has that)" in said, said
 
 
-def test_an_order_whose_items_cannot_be_returned_is_not_opened_to_find_the_item() -> None:
-    """To return an item, orders the listing shows cannot have items returned (only a delivered
-    order's can) are not candidates: the rule on the order a write under it reads rules them out."""
-    from gem_env.agents.candidates import candidate_ids, ruled_out_by_listing
-
-    compiled, sb, by_owner = _example("shop/return-an-item.md", "orders")
-    wf = next(w for w in compiled.domain.workflows if any(compiled.tools[s.tool].writes and "return" in s.tool
-                                                          for s in w.steps))
-    key = next(b.user for s in wf.steps for b in s.args.values() if b.user and b.user.endswith("order_id"))
-    ruled = ruled_out_by_listing(compiled, wf, key, sb.clock)
-    assert ruled is not None
-    statuses = sorted({r["status"] for rs in by_owner.values() for r in rs})
-    listing = [{"order_id": f"ORD-{i}", "status": s} for i, s in enumerate(statuses)]
-    kept = candidate_ids("order_id", listing, ruled)
-    assert len(statuses) >= 3 and [r["status"] for r in listing if r["order_id"] in kept] == ["delivered"], (statuses, kept)
-
-
 def test_a_record_is_judged_as_the_latest_read_shows_it() -> None:
     """The listing read at the start of a session goes stale: a card listed as frozen that an
     unfreeze since showed active is a candidate again; a transaction's account_id is not its account."""
