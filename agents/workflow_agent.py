@@ -880,7 +880,11 @@ class WorkflowAgent:
         args = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
         owner = f"{self.compiled.noun(self._auth.table)}_id" if self._auth else ""
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, SECRET,
-                              records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]),
+                              # (and what a step took of a record an earlier request read, unchanged
+                              # since: the address on file, for a move, where account changes since made
+                              # the profile read stale as a whole)
+                              records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]
+                                      + [r for _, _, r in called if id(r) in views]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
                               owner=owner, who=self._customer(turn),
