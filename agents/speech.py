@@ -1324,13 +1324,16 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
                 noun=noun.lower())
 
 
-def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], of: int, action: str) -> str:
+def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], of: int, action: str,
+                  held: Sequence[Any] = ()) -> str:
     """Asks which record the user means, naming only the `fitting` ones of their `of` records: those
     the change (`action`, "cancel your order") can be made on ("Of your 6 orders, 2 can be
     cancelled: ..."; "would work for this" when the change is not made on the record itself, as a dispute for
-    a transaction is). One that fits is proposed ("Is that the order you mean, ORD-1?")."""
+    a transaction is). One that fits is proposed ("Is that the order you mean, ORD-1?"). `held`:
+    the ids of those left out only because they already hold what the change sets, said as that
+    ("2 can be changed to 2 bags (BKN-3 already has that)"), never as records it cannot be made on."""
     noun = words(key[:-3] if key.endswith("_id") else key)
-    can = _can(noun, action)
+    can = _can(noun, action, held)
     options, _ = _options(key, fitting)
     if len(fitting) == 1:
         return pick(rng, B.WHICH_ONLY_ONE, n=of, nouns=noun + "s", option=options,
@@ -1339,14 +1342,15 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
                 can=can or "would work for this", noun=noun.lower())
 
 
-def only_fitting(rng: random.Random, key: str, fitting: dict[str, Any], of: int, action: str) -> str:
+def only_fitting(rng: random.Random, key: str, fitting: dict[str, Any], of: int, action: str,
+                 held: Sequence[Any] = ()) -> str:
     """The one record of the customer's `of` that the change (`action`, "close your account") can
     be made on, said before the confirmation that proposes it ("Of your 4 accounts, only ACC-2
     (savings, on the entry tier) can be closed."): the customer says yes or "not that one" to the
     one question that follows."""
     noun = words(key[:-3] if key.endswith("_id") else key)
     return pick(rng, B.ONLY_FITTING, n=of, nouns=noun.lower() + "s", option=_options(key, [fitting])[0],
-                can=_can(noun, action) or "would work for this")
+                can=_can(noun, action, held) or "would work for this")
 
 
 def which_moved(rng: random.Random, key: str, records: list[dict[str, Any]], fitting: list[dict[str, Any]],
@@ -1418,11 +1422,22 @@ def which_when(rng: random.Random, key: str, records: list[dict[str, Any]], fiel
                 span=" ".join(["the", *kinds, "ones", span]), can=_can(noun, action) or "would work for this", x=words(key))
 
 
-def _can(noun: str, action: str) -> str:
+def _can(noun: str, action: str, held: Sequence[Any] = ()) -> str:
     """"can be cancelled" of records a change (`action`, "cancel your order") is made on; "" when
-    it is not made on the record itself (a dispute for a transaction)."""
+    it is not made on the record itself (a dispute for a transaction). Where some records are left
+    out only because they already hold what the change sets (`held`: their ids), what it sets is
+    said, and they are named as having it ("can be changed to 2 bags (BKN-3 already has that)"):
+    a booking with 2 bags can still be changed, just not to 2 bags."""
     verb, _, rest = action.partition(" ")
-    return f"can be {participle(verb)}" if re.match(rf"(?:your|the) {re.escape(noun.lower())}\b", rest) else ""
+    m = re.match(rf"(?:your|the) {re.escape(noun.lower())}\b", rest)
+    if m is None:
+        return ""
+    can = f"can be {participle(verb)}"
+    if held:
+        to = rest[m.end():]
+        can += to if re.match(r" to [^()]+$", to) else " that way"
+        can += f" ({joined([str(h) for h in held])} already {'has' if len(held) == 1 else 'have'} that)"
+    return can
 
 
 def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:

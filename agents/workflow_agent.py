@@ -36,7 +36,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case, once_done
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
-from .candidates import Records, listed, record_key
+from .candidates import Records, as_last_seen, listed, record_key, ruled_out_by_listing
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import (id_by_description, id_from_results, named_by_entry, named_outright, names_entry, own_key,
@@ -613,6 +613,10 @@ class WorkflowAgent:
         # nor the reason said in their own words ("because I sent it to the wrong person" names no
         # payment that is "sent")
         described_by = _REASON_CLAUSE.sub(" ", described_by)
+        # (the records as the request found them: its own change does not make the record it was
+        # made on another's; judged before the first write of the request, as the gold is)
+        first_write = next((i for i, (t, _) in enumerate(results) if t in self.compiled.tools
+                            and self.compiled.tools[t].writes), len(results))
         by_kind: dict[str, list[Any]] = {}  # a record's key -> those records, opened once for every
         # step and key naming one of them (the accounts a transfer between them is from and to)
         for at, step in enumerate(plan.steps):
@@ -637,19 +641,26 @@ class WorkflowAgent:
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
+            passed: dict[str, list[Any]] = {}  # ... and those left unopened, as the list shows them
             entered: dict[str, list[Any]] = {}  # ... and their reads, (effect, arguments, record)
             unwritten = not any(s.writes for s in plan.steps[:at])  # (what was read before is as the request found it)
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
-                if k not in known and unwritten \
-                        and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
-                    known[k] = env[k] = value  # the record described, as an earlier request read it
                 own = record_key(k, self.records.by_key)
+                # (not those the list already shows the change cannot be made on: a frozen account, to
+                # close one, as the latest reads show them: a card unfrozen since it was listed)
+                ruled = ruled_out_by_listing(self.compiled, plan.workflow, k, self._clock) if own == k else None
+                seen = as_last_seen(own, [r for _, r in _tool_results(turn.prior)] + [r for _, r in results[:first_write]])
+                if ruled is not None:
+                    ruled = (lambda rule: lambda r: rule(seen(r)))(ruled)
+                if k not in known and unwritten \
+                        and (value := self.records.recalled(k, called, turn.recalled, described_by, ruled)) is not None:
+                    known[k] = env[k] = value  # the record described, as an earlier request read it
                 if own != k and k not in known and step.writes and (refused := self._refused_early(
                         plan, step, known, called, results[done:], calls, turn)):
                     return refused  # (a transfer from a frozen account: no need to look for where it goes)
                 shared = own != k and own in by_kind and unwritten  # opened for the other part of the move
                 got = (by_kind[own], 0, None) if shared else \
-                    self.records.open(k, called, results[done:], turn.before)
+                    self.records.open(k, called, results[done:], turn.before, ruled)
                 if got is None or (k in known and not got[1] and not shared):
                     continue
                 entries, used, nxt = got
@@ -663,6 +674,7 @@ class WorkflowAgent:
                     by_kind[own] = entries
                 opened[k] = [r for _, _, r in entries]
                 entered[k] = entries
+                passed[k] = [seen(r) for r in self.records.passed_over(k, called, ruled)] if ruled else []
                 value = outright
                 if value is None and k not in known and (way := moved(k)) is not None:
                     # described after its part ("coming from my savings account"), each part by its own words
@@ -690,7 +702,8 @@ class WorkflowAgent:
                     own = record_key(asked, self.records.by_key)
                     taken = [v for k, v in known.items()
                              if k != asked and moved(k) and record_key(k, self.records.by_key) == own]
-                    which = asked, self.which(asked, opened[asked], turn, plan, action, taken)
+                    which = asked, self.which(asked, opened[asked], turn, plan, action, taken,
+                                              passed=passed.get(asked, []))
                 elif (listed_ := _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])):
                     which = listed_[0], self.which(listed_[0], listed_[1], turn, plan, action)
                 if which is not None and _ONLY in which[1]:  # the only one the change fits: taken, and said
@@ -869,7 +882,11 @@ class WorkflowAgent:
         args = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
         owner = f"{self.compiled.noun(self._auth.table)}_id" if self._auth else ""
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, SECRET,
-                              records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]),
+                              # (and what a step took of a record an earlier request read, unchanged
+                              # since: the address on file, for a move, where account changes since made
+                              # the profile read stale as a whole)
+                              records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]
+                                      + [r for _, _, r in called if id(r) in views]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
                               owner=owner, who=self._customer(turn),
@@ -1172,14 +1189,20 @@ class WorkflowAgent:
         return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2], seen, given)
 
     def which(self, key: str, records: list[dict[str, Any]], turn: _Turn, plan: Plan | None = None,
-              action: str = "", taken: Sequence[Any] = (), untold: Sequence[str] = ()) -> dict[str, Any]:
+              action: str = "", taken: Sequence[Any] = (), untold: Sequence[str] = (),
+              passed: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
         """Asks which of the records the user means, naming only those the request's change can be
         made on when the records show that of some but not all (`_fitting`); after asking twice in
         this request with no answer that tells them apart, says it cannot go on without it (never
         the same question again and again to a user who does not know the id). `taken`: ids the
         other part of a move already names (a transfer's account it's coming from); `untold`: the
         facts a question about the record asks, which the list does not tell before it is picked
-        ("When was my account opened?" is not answered for every account in the question)."""
+        ("When was my account opened?" is not answered for every account in the question);
+        `passed`: the customer's records of the kind left unopened, the list showing the change
+        cannot be made on them (`candidates.ruled_out_by_listing`): counted among theirs, and named
+        as the list shows them where none of the others fits either."""
+        unopened = {id(r) for r in passed}
+        records = [*records, *passed]
         # asked as the user reads it ("Which card is it?" after a list asks the card's ID)
         asked = sum("?" in s and key in named_keys(_questions(asking_for_id(s)), self._names) for s in turn.said)
         way = moved(key)
@@ -1217,16 +1240,22 @@ class WorkflowAgent:
             fitting = self._fitting(plan, key, fitting, turn.made, known=said) if plan is not None and action else fitting
             if fitting and (field := S.dated_apart(key, fitting)) is not None:  # many, told apart by a date
                 return _say(S.which_when(turn.rng, key, _by(field, fitting), field, len(records), action))
+            # those left out only because they hold what the change sets already (a booking with 2
+            # bags, for 2 bags): said as that, never as records the change cannot be made on
+            held = [r.get(key) for r in records if folds and said and not self._fitting(plan, key, [r], turn.made, known=said)
+                    and self._fitting(plan, key, [r], turn.made)]
             if len(fitting) == 1 and folds and str(fitting[0].get(key)) not in turned_down:
                 # one question, the confirmation's, which names it ("Of your 4 accounts, only ACC-2
                 # (...) can be closed. I'll close ... Shall I go ahead?"), never first "Is that the one?"
                 return {_ONLY: (fitting[0].get(key), S.only_fitting(turn.rng, key, _described(fitting[0]),
-                                                                     len(records), action))}
+                                                                     len(records), action, held))}
             if fitting and not (len(fitting) == 1 and str(fitting[0].get(key)) in turned_down):
-                return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
-        records, unread = self._opened(key, records, turn)
+                return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action,
+                                            held))
+        shown, unread = self._opened(key, [r for r in records if id(r) not in unopened], turn)
         if unread is not None:
             return _call(*unread, turn)
+        records = [*shown, *(r for r in records if id(r) in unopened)]
         records = [{k: v for k, v in r.items() if k not in untold} for r in records]
         if (field := S.dated_apart(key, records)) is not None:
             return _say(S.which_when(turn.rng, key, _by(field, records), field))

@@ -50,4 +50,6 @@ def test_a_notes_ids_of_another_kind_are_named_by_it(examples_run: Path) -> None
                         if kind != thing.lower():
                             assert re.search(rf"\b{kind}s? (?:[A-Z]{{2,5}}-\d+(?:, | and ))*{i}", ids), note
                             labelled += 1
-    assert checked >= 5 and labelled >= 2
+    # (round 59: with the listed records a change cannot be made on left unopened, one note of the
+    # example corpus names an id of another kind, where two did)
+    assert checked >= 5 and labelled >= 1

@@ -245,3 +245,37 @@ def test_a_rule_about_the_customer_is_said_to_them_and_cited_in_its_own_words():
     assert reason_text("A customer can hold at most 3 savings accounts", []) \
         == "A customer can hold at most 3 savings accounts."
 
+
+def test_a_product_is_opened_after_reading_the_terms_its_list_does_not_show():
+    """The list of products shows each one's id and main facts; its monthly fee and opening deposit
+    are in its details, read before the account is opened (as a careful agent does) and told."""
+    d = _savings()
+    flow = next(w for w in d.workflows if w.name == "open_account")
+    tools = [s.tool for s in flow.steps]
+    assert tools.index("list_products") < tools.index("get_product_details") < tools.index("open_account")
+    assert {"monthly_fee", "minimum_opening_deposit"} <= set(flow.tells)
+    listed = d.tool("list_products").effect[-1].return_
+    assert "monthly_fee" not in str(listed) and "minimum_opening_deposit" not in str(listed)
+
+
+def test_no_details_read_where_the_list_shows_an_entry_whole(examples_run: Path):
+    """A gym's plans are listed whole (name and price): nothing is opened again before a change."""
+    import json
+    d = Domain.model_validate_json((examples_run / "domains" / "gym-freeze-membership.json").read_text())
+    assert all("get_plan_details" not in [s.tool for s in w.steps] for w in d.workflows)
+    said = [json.loads(line) for line in (examples_run / "trajectories.jsonl").open()]
+    opened = [t for t in said if "bank_open-a-savings-account" in t["task"]["id"]
+              and any(a["tool"] == "open_account" and a["ok"] for a in t["task"]["gold_actions"])]
+    assert opened
+    told = 0
+    for t in opened:
+        calls = [c["function"]["name"] for m in t["messages"] for c in m.get("tool_calls") or []]
+        assert calls.index("get_product_details") < calls.index("open_account")
+        at = next(i for i, m in enumerate(t["messages"]) for c in m.get("tool_calls") or []
+                  if c["function"]["name"] == "get_product_details")
+        terms = json.loads(t["messages"][at + 1]["content"])
+        after = " ".join(m["content"] or "" for m in t["messages"][at:] if m["role"] == "assistant")
+        given = [terms[k] for k in ("monthly_fee", "minimum_opening_deposit") if terms[k]]
+        assert all(v in after for v in given), (given, after)  # told
+        told += len(given)
+    assert told

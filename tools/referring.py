@@ -64,12 +64,13 @@ it's going to?"), to be told yes or no; the agent and the user simulator read it
 
 ONLY_FITTING = re.compile(r"\b(?P<n>\d+) (?P<nouns>[a-z]+(?: [a-z]+)?)(?: you have)?, (?:and )?only "
                           r"(?P<id>[^\s?,()]*\d[^\s?,()]*)(?: \([^()]*\))? "
-                          r"(?:can be [a-z]+(?: [a-z]+)?|would work for this)\.")
+                          r"(?:can be [a-z]+(?: [a-z]+)?(?: to [^()?]+?)?(?: \([^()]*\))?|would work for this)\.")
 """The assistant naming the only one of the customer's records a change can be made on, in the
 confirmation that proposes to make it there ("Of your 4 accounts, only ACC-2 (savings, on the entry
-tier) can be closed. I'll close your account ACC-2. Shall I go ahead?"): one question, answered yes,
-or no with "not that one" where the customer means another (`ANOTHER_RECORD`). The agent and the
-user simulator read it alike."""
+tier) can be closed. I'll close your account ACC-2. Shall I go ahead?"; "only BKN-1 (...) can be
+changed to 2 bags (BKN-2 already has that)." where another has what the change sets already):
+one question, answered yes, or no with "not that one" where the customer means another
+(`ANOTHER_RECORD`). The agent and the user simulator read it alike."""
 
 ANOTHER_RECORD = re.compile(r"^\W*(?:no|nope|actually,? no)\b[,.!]?\s*"
                             r"(?:not that one|(?:it's )?(?:a different|another|the other) [a-z]+)\b", re.IGNORECASE)

@@ -372,16 +372,17 @@ class Openings:
         conds.append(f"{product} != null")
         pick = f"first([p.{self.catalog_pk} for p in offered if lower(p.name) == lower(product_name)])"
         noun = "" if any(re.search(rf"{_SUFFIX}$", n) for n in names) else f" {m}"  # "open a new Navy Blue account"
+        terms, told = self.terms_read(pick)
         return {"name": f"{verb}_{m}", "category": verb,
                 "goal": f"{self.a.opening.goal} {{product_name}}{noun}",
                 "anchor": {"table": self.owners, **({"filter": " and ".join(conds)} if conds else {})},
                 "knows": {"email": "row.email", "product_name": product},
                 "steps": [{"use": "identify"},
-                          {"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"},
+                          {"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"}, *terms,
                           {"tool": f"get_{o}_details", "args": {opk: {"result": f"owner.{opk}"}}, "as": "profile"},
                           {"tool": f"{verb}_{m}", "as": "opened",
                            "args": {opk: {"result": f"owner.{opk}"}, self.catalog_pk: {"result": pick}}}],
-                "tells": {self.main_pk: f"opened.{self.main_pk}"}}
+                "tells": {self.main_pk: f"opened.{self.main_pk}", **told}}
 
 
 def _shift_years(clock: str, years: int) -> str:

@@ -1,10 +1,15 @@
 """Read tools of a specialised archetype: lookups that return projections, joined where natural."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...text.words import indefinite
 from .specialise import STARTED
+
+
+_TERMS = re.compile(r"fee|apr$|_rate$|deposit|minimum|yield")
+"""What a catalog entry's terms are called: what it costs and takes (an annual fee, an APR, an opening deposit)."""
 
 
 def _fields(entity: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
@@ -147,7 +152,7 @@ class ReadTools:
         """Every catalog entry, optionally narrowed by its first enumerated or yes/no field; of a
         directory, the entries of the owner whose id it takes (a customer's saved contacts)."""
         k, o, opk = self.sp.catalog, self.a.owner, self.owner_pk
-        shown = _fields(self.entity(self.catalogs), (opk,))[:4]
+        shown = self.listed_fields()
         by = next((f for f in self.a.catalog_fields if f.get("values") or f.get("type") == "boolean"), None)
         params: list[dict[str, Any]] = []
         effect: list[dict[str, Any]] = []
@@ -169,6 +174,24 @@ class ReadTools:
             find["filter"] = f"{n} == null or all_rows.{n} == {n}"
         return self._tool(f"list_{self.catalogs}", "read", description, params,
                           [*effect, find, {"return": f"project(all_rows, {shown!r})"}], self.span_for(k))
+
+    def listed_fields(self) -> list[str]:
+        """What the catalog's list shows of an entry: its id and main facts."""
+        return _fields(self.entity(self.catalogs), (self.owner_pk,))[:4]
+
+    def terms_read(self, pick: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """Before a write on the catalog entry the customer chose (`pick`: its id from the list), the
+        entry's details read, as a careful agent does, where they hold terms its list does not show
+        (an account's monthly fee and opening deposit), and those terms told: (steps, tells). None
+        for a directory (a saved contact, shown whole) or an entry the list shows whole."""
+        listed = self.listed_fields()
+        terms = [f["name"] for f in self.entity(self.catalogs)["fields"] if f["name"] not in listed
+                 and f["name"] != self.owner_pk and _TERMS.search(f["name"])] \
+            if self.catalogs and not self.directory() and "search_catalog" not in self.a.extras else []
+        if not terms:
+            return [], {}
+        return ([{"tool": f"get_{self.sp.catalog}_details", "args": {self.catalog_pk: {"result": pick}}, "as": "terms"}],
+                {f: f"terms.{f}" for f in terms})
 
     def search_catalog(self) -> dict[str, Any]:
         k = self.sp.catalog

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...agents.candidates import candidate_ids, listed, record_key
+from ...agents.candidates import as_last_seen, candidate_ids, listed, record_key, ruled_out_by_listing
 from ...agents.ids import distinguishing, id_by_description
 from ...agents.lookup import lookup_plans
 from ...tools import Sandbox, Workflow
@@ -30,7 +30,9 @@ def opened_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction], sa
                before: bytes | None = None) -> Opened:
     """The ids the user has not given that the assistant will look for by opening each record of
     a short list read before the id's first use, with those reads (on the state `before` the
-    request's own changes, when given)."""
+    request's own changes, when given); not the records the list shows the change cannot be made
+    on (`candidates.ruled_out_by_listing`), so a record refused for its status is no record the
+    assistant opens to find: the user names it by its id."""
     compiled = sandbox.compiled
     by_key: dict[str, Any] = {}
     for lp in lookup_plans(compiled):
@@ -44,7 +46,12 @@ def opened_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction], sa
             own = record_key(key, by_key)  # (the account a transfer is from: one of their accounts)
             first = first_use(wf, key, value, actions) if _is_id(key) and own in by_key else None
             recs = listed(own, [a.result for a in actions[:first]]) if first is not None else None
-            ids = candidate_ids(own, recs) if recs else []
+            # (not those the list shows the change cannot be made on: a frozen account, to close one)
+            ruled = ruled_out_by_listing(compiled, wf, key, sandbox.clock) if own == key else None
+            if ruled is not None:  # (as the latest reads show them, as the assistant judges them)
+                seen = as_last_seen(own, [a.result for a in actions[:first]])
+                ruled = (lambda rule, seen: lambda r: rule(seen(r)))(ruled, seen)
+            ids = candidate_ids(own, recs, ruled) if recs else []
             if str(value) not in {str(i) for i in ids}:
                 continue
             lk = by_key[own]
