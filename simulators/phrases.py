@@ -131,7 +131,7 @@ BRIDGE = [f"{a} {b}" for a in _BRIDGE_THANKS for b in _BRIDGE_NEXT]
 BRIDGE_MENTIONED = ["As I mentioned, ", "Like I said at the start, ", "As I said earlier, ", "Okay. Now, as I mentioned, "]
 BRIDGE_AGAIN = ["Okay. ", "I see. ", "Fair enough. ", "Alright. ", "Understood. ", "Right. "]
 # after the user's own "no" to a confirmation: nothing was done, so no "That's great."
-BRIDGE_AFTER_DECLINE = [f"{a} {b}" for a in ["Okay.", "Alright.", "Thanks.", "Right, thanks.", "Okay, thanks for checking."]
+BRIDGE_AFTER_DECLINE = [f"{a} {b}" for a in ["Okay.", "Alright.", "Thanks.", "Right, thanks.", "Okay, thanks for letting me know."]
                         for b in _BRIDGE_NEXT]
 # after a refusal, what clears it asked for at once: the customer takes in the reason
 BRIDGE_CLEAR = ["Oh, I see. ", "Ah, okay. ", "Oh, I didn't realise. ", "Right, I forgot about that. ", "I see. "]

@@ -308,7 +308,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         main=("account",), statuses=("open", "frozen", "closed"),
         main_fields=(_f("account_type", values=["checking", "savings"]),
                      _f("balance", "number", range=[0, 20000], by={"status": {"closed": [0]}}),  # paid out
-                     _f("overdraft_protection", "boolean", values=[True, False],  # a checking account's
+                     _f("overdraft_protection", "boolean", faker="pybool",  # a checking account's
                         by={"account_type": {"savings": [False]}}),
                      _f("opened_on", "date")),
         actions=(Action("freeze", ("open",), "frozen", ("suspected fraud", "lost card")),
