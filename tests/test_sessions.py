@@ -888,6 +888,9 @@ def test_the_few_records_a_change_fits_are_opened_and_told_apart_before_asking_w
                 if detail and not re.search(r"\b[A-Z]+-\d+\b", answer["content"]):
                     by_detail += 1
                     meant = [i for i in ids if re.search(rf"{i} \([^)]*\b{detail.group(1) or detail.group(2)}\b", said)]
+                    month = re.search(r"\b(January|February|March|April|May|June|July|August|September|October|"
+                                      r"November|December)\b", answer["content"])  # "The checking one opened in November."
+                    meant = [i for i in meant if not month or re.search(rf"{i} \([^)]*\b{month.group(1)}\b", said)]
                     assert len(meant) == 1 and meant[0] in then["content"], (said, answer["content"], then["content"])
     assert asked and by_detail
 
