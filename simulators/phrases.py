@@ -302,7 +302,7 @@ _BYE_TAIL = ["that's all I needed.", "that's everything.", "that's it for me.", 
              "bye!", "I'm all set.", "that sorts it.", "take care."]
 GOODBYES = [f"{a} {b}" for a in _BYE_START for b in _BYE_TAIL]
 UNDERSTOOD = ["Oh, I see. Thanks for explaining.", "Okay, I understand. Thanks anyway.", "That's a shame, but thanks.",
-              "Alright, thanks for letting me know.", "Fair enough. Thanks for checking.",
+              "Alright, thanks for letting me know.", "Fair enough. Thanks for looking.",
               "Hmm, okay. I'll look into it myself then. Thanks.", "I see, that makes sense. Thank you."]
 # the goodbye of a user whose earlier try went wrong, once everything went through; once the last
 # request went through after one that did not, only the relief (nothing was "much easier")

@@ -18,9 +18,10 @@ def _kinds() -> set[str]:
     return out
 
 
-def test_a_bridge_after_a_no_names_no_kind_of_record() -> None:
+def test_a_courtesy_names_no_kind_of_record() -> None:
+    """After a no, after a refusal ("Fair enough. Thanks for checking." then the next request), at the end."""
     kinds = _kinds()
     assert {"checking", "savings", "debit", "credit"} <= kinds
-    for bridge in P.BRIDGE_AFTER_DECLINE:
+    for bridge in (*P.BRIDGE_AFTER_DECLINE, *P.UNDERSTOOD, *P.GOODBYES):
         words = set(re.findall(r"[a-z]+", bridge.lower()))
         assert not words & kinds, bridge
