@@ -300,10 +300,11 @@ class _Seeder:
                        rng: random.Random) -> bool:
         """Point each foreign key whose row began after `ends` at another row that began by then,
         among those the other rows referred to agree with and that the key may be about, one holding
-        fewer than its share of rows where there is one (as `_foreign_key` chooses); `parents` follows. A key some field of the row reads
-        through (a charge's status follows its card's) moves only to a row alike in what is read (a
-        posted charge of a closed card to an older closed card); not one the other rows referred to fix.
-        Whether every such key now refers to a row that began in time."""
+        fewer than its share of rows where there is one (as `_foreign_key` chooses); `parents`
+        follows. A key some field of the row reads through (a charge's status follows its card's)
+        moves only to a row alike in what is read (a posted charge of a closed card to an older
+        closed card); not one the other rows referred to fix. Whether every such key now refers to a
+        row that began in time."""
         for at, (pe, prow) in enumerate(parents):
             start = _date(min(self._past_dates(pe, prow), default=None), day)
             if start is None or start <= ends:
@@ -685,7 +686,8 @@ def _rising(e: Entity, f: EntityField, rows: list[dict[str, Any]]) -> None:
             groups.setdefault(r[fk], []).append(r)
     for group in groups.values():
         values = sorted(r[f.name] for r in group)
-        for r, v in zip(sorted(group, key=lambda r: _date(r[f.rises_with])), values):  # type: ignore[arg-type,return-value]
+        by_date = sorted(group, key=lambda r: _date(r[f.rises_with]))  # type: ignore[arg-type,return-value]
+        for r, v in zip(by_date, values):
             r[f.name] = v
 
 

@@ -459,7 +459,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("monthly_fee", "number", range=[5, 60], same_as="catalog.price"),
                      _f("freezes_this_year", "integer", range=[0, 2], default=0,
                         by={"status": {"frozen": [1, 2]}}),  # a frozen one was frozen this year
-                     _f("balance_due", "number", values=[0, 9.15, 24.5, 54.26], weights=[5, 1, 1, 1]), _f("started_on", "date")),
+                     _f("balance_due", "number", values=[0, 9.15, 24.5, 54.26], weights=[5, 1, 1, 1]),
+                     _f("started_on", "date")),
         actions=(Action("freeze", ("active",), "frozen", ("travel", "injury", "other"),
                         also_set=(("freezes_this_year", "r.freezes_this_year + 1"),)),
                  Action("unfreeze", ("frozen",), "active"),
