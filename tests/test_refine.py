@@ -376,6 +376,24 @@ async def test_gym_shows_category_and_the_turns_tool_set(taskset: Any, tmp_path:
     assert task.plan.hidden[0] in {s["function"]["name"] for s in info["tools_now"]}
 
 
+def test_distractor_domains_of_long_names_stay_apart(tmp_path: Path) -> None:
+    from gem_env.errors import GemError
+    from gem_env.stages.refine.distractors import derived_name
+    from gem_env.stages.refine.run import _write_domain
+
+    a, b = "tau2-banking-kb_doc_business_checking_accounts_cobalt_blue_001", \
+        "tau2-banking-kb_doc_business_checking_accounts_cobalt_blue_007"
+    assert derived_name("bank") == "bank-dx" and derived_name("x" * 61) == "x" * 61 + "-dx"
+    assert derived_name(a) != derived_name(b) and all(len(derived_name(n)) <= 64 for n in (a, b))
+    assert derived_name(a) == derived_name(a) and derived_name(a).endswith("-dx")
+    file = tmp_path / "d.json"
+    _write_domain(file, "one\n")
+    _write_domain(file, "one\n")  # the same domain again (a resumed run): fine
+    with pytest.raises(GemError, match="two different domains"):
+        _write_domain(file, "two\n")
+    assert file.read_text() == "one\n"
+
+
 def test_synthesize_refine_slot(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "2",

@@ -73,6 +73,24 @@ def test_verify_catches_a_tampered_trajectory(run, tmp_path, capsys):
     assert "DISAGREES" in capsys.readouterr().out
 
 
+def test_verify_reports_a_record_it_cannot_replay_and_checks_the_rest(run, tmp_path, capsys):
+    copy = tmp_path / "swapped"
+    subprocess.run(["cp", "-r", str(run), str(copy)], check=True)
+    records = lines(copy / "trajectories.jsonl")
+    domains = sorted({r["domain"] for r in records})
+    victim, other = domains[0], domains[1]
+    # one domain's file now holds another domain's tables: its records cannot be replayed
+    (copy / "domains" / f"{victim}.json").write_text((copy / "domains" / f"{other}.json").read_text())
+    assert main(["verify", str(copy), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    broken = [d for d in report["disagreements"] if "error" in d]
+    n = len(records) + sum("trajectory" in r for r in lines(copy / "rejected.jsonl"))
+    assert report["checked"] == n and broken
+    assert {d["id"].split(".")[0] for d in broken} == {victim}
+    assert all(d["error"].startswith("could not replay") for d in broken)
+    assert report["confirmed"] == n - len(report["disagreements"]) > 0
+
+
 def test_deterministic_whatever_the_concurrency(run, tmp_path):
     assert synth(tmp_path / "again", "--concurrency", "7") == 0
     for name in OUTPUTS:

@@ -28,6 +28,20 @@ def _trajectories(run: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             yield "rejected", r["trajectory"]
 
 
+def _replay(path: Path, record: dict[str, Any], compiled: dict[str, CompiledDomain]) -> Any:
+    """The verification of one record replayed in a fresh sandbox of its domain (compiled once)."""
+    domain = record["domain"]
+    if domain not in compiled:
+        file = path / "domains" / f"{domain}.json"
+        if not file.exists():
+            raise GemError(f"{file}: the domain of trajectory {record['id']} is missing")
+        spec = load_domain(file)
+        if spec.name != domain:
+            raise GemError(f"{file} holds domain {spec.name!r}, not {domain!r}")
+        compiled[domain] = compile_domain(spec)
+    return verify(Task.model_validate(record["task"]), record["messages"], compiled[domain])
+
+
 def run(args: argparse.Namespace) -> int:
     path = Path(args.run)
     if not (path / "trajectories.jsonl").exists():
@@ -35,16 +49,16 @@ def run(args: argparse.Namespace) -> int:
     compiled: dict[str, CompiledDomain] = {}
     report = {"checked": 0, "confirmed": 0, "disagreements": []}
     for verdict, record in _trajectories(path):
-        domain = record["domain"]
-        if domain not in compiled:
-            file = path / "domains" / f"{domain}.json"
-            if not file.exists():
-                raise GemError(f"{file}: the domain of trajectory {record['id']} is missing")
-            compiled[domain] = compile_domain(load_domain(file))
-        task = Task.model_validate(record["task"])
-        again = verify(task, record["messages"], compiled[domain])
-        recorded = record["verification"]["passed"]
         report["checked"] += 1
+        try:
+            again = _replay(path, record, compiled)
+        except Exception as exc:  # a record that cannot be replayed is reported; the others still are
+            report["disagreements"].append({"id": record.get("id"), "file": verdict,
+                                            "recorded": record.get("verification", {}).get("passed"),
+                                            "replayed": None, "failed_checks": [],
+                                            "error": f"could not replay: {type(exc).__name__}: {exc}"})
+            continue
+        recorded = record["verification"]["passed"]
         if again.passed == recorded and (verdict == "accepted") == recorded:
             report["confirmed"] += 1
         else:
@@ -55,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{report['confirmed']}/{report['checked']} verdicts confirmed by replay in fresh sandboxes")
         for d in report["disagreements"]:
+            if "error" in d:
+                print(f"  NOT REPLAYED {d['id']} in {d['file']}: {d['error']}")
+                continue
             print(f"  DISAGREES {d['id']}: recorded passed={d['recorded']} in {d['file']}, "
                   f"replayed passed={d['replayed']} {d['failed_checks']}")
     return 0 if not report["disagreements"] else 1

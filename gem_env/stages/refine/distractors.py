@@ -8,6 +8,7 @@ are the parent's, so its initial state is the same.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 
 from ...tools import CompileError, CompiledDomain, ToolSpec, compile_domain
@@ -35,11 +36,19 @@ def _distractor(spec: ToolSpec, taken: set[str], rng: random.Random, validate: b
                                     "effect": effect})
 
 
+def derived_name(name: str) -> str:
+    """``<name>-dx``, within a domain name's 64 characters: a long name is cut and keeps a digest
+    of the whole, so two long names that share their first 52 characters stay apart."""
+    if len(name) <= 61:
+        return f"{name}-dx"
+    return f"{name[:52]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}-dx"
+
+
 def derived_domain(compiled: CompiledDomain, ctx: Context) -> tuple[CompiledDomain, list[str]]:
     """The domain with a distractor beside each declared tool: one per parent domain (names
     seeded by the domain's name), so every variant of the domain shares it."""
     domain = compiled.domain
-    name = f"{domain.name[:61]}-dx"
+    name = derived_name(domain.name)
     if name in ctx.derived:
         got = ctx.derived[name]
         return got, [t.name for t in got.domain.tools if domain.tool(t.name) is None]

@@ -155,6 +155,14 @@ def _why_rejected(trajectory: Any, variant: Task, src: Source) -> str | None:
     return None
 
 
+def _write_domain(file: Path, text: str) -> None:
+    """A domain file, never written over a different domain of the same name (each record is
+    replayed against the file of its domain's name)."""
+    if file.exists() and file.read_text(encoding="utf-8") != text:
+        raise GemError(f"{file}: two different domains are named {file.stem!r}; refusing to write one over the other")
+    file.write_text(text, encoding="utf-8")
+
+
 async def refine_run(source: str | Path, out: str | Path, cfg: RefineConfig, *, resume: bool = False,
                      on_unit: Any = None, client: Any = None) -> dict[str, Any]:
     """Refine every unit of `source` into `out`; returns the manifest. `client` is the LLM of
@@ -167,7 +175,7 @@ async def refine_run(source: str | Path, out: str | Path, cfg: RefineConfig, *, 
                 continue
             got = await refine_unit(unit_id, tasks, src, cfg, client)
             for name, compiled in sorted(got["domains"].items()):
-                (run.path / "domains" / f"{name}.json").write_text(compiled.domain.to_json() + "\n", encoding="utf-8")
+                _write_domain(run.path / "domains" / f"{name}.json", compiled.domain.to_json() + "\n")
             run.write_unit(unit_id, got["records"])
             if on_unit is not None:
                 on_unit(unit_id, got["records"])
