@@ -360,6 +360,32 @@ def test_cli_refine_then_verify_and_eval(run: Path, tmp_path: Path, capsys: pyte
     assert all(g["pass^1"] == 1.0 for g in report["by_category"].values())
 
 
+def test_a_tool_that_comes_mid_conversation_is_recorded_and_exported_true(run: Path, tmp_path: Path) -> None:
+    """A missing function's record says where the tool came; its export is the turns before it,
+    with the tools they had: never "I can't" under a tool list that holds the tool."""
+    out = tmp_path / "refined"
+    assert main(["refine", str(run), "--out", str(out), "--ops", "miss_func", "--quiet"]) == 0
+    records = [json.loads(line) for line in (out / "trajectories.jsonl").open()]
+    assert records
+    for r in records:
+        added = r["meta"]["tools_added"]
+        hidden, at = r["task"]["plan"]["hidden"], added["message"]
+        assert added["tools"] == hidden and r["messages"][at]["role"] == "user"
+        before = [m for m in r["messages"][:at] if m["role"] == "assistant"]
+        assert before[-1]["content"] and not before[-1].get("tool_calls")  # the "I can't"
+        assert any(c["function"]["name"] in hidden for m in r["messages"][at:] for c in m.get("tool_calls") or [])
+    assert main(["export", str(out), "--format", "openai", "--out", str(tmp_path / "x"), "--quiet"]) == 0
+    exported = {e["id"]: e for e in map(json.loads, (tmp_path / "x" / "train.jsonl").open())}
+    for r in records:
+        e = exported[r["id"]]
+        hidden = set(r["task"]["plan"]["hidden"])
+        names = {t["function"]["name"] for t in e["tools"]}
+        assert not names & hidden and names | hidden == {t["function"]["name"] for t in r["tools"]}
+        assert e["messages"][-1]["role"] == "assistant" and not e["messages"][-1].get("tool_calls")
+        assert not any(c["function"]["name"] in hidden for m in e["messages"] for c in m.get("tool_calls") or [])
+        assert len(e["messages"]) < len(r["messages"])
+
+
 def test_cli_refine_bad_input(run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["refine", str(run), "--out", str(tmp_path / "x"), "--ops", "chain+nope"]) == 2
     assert "unknown operator" in capsys.readouterr().err

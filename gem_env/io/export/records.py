@@ -4,6 +4,8 @@ An exported record is built from one accepted trajectory of `RUN/trajectories.js
 are the trajectory's OpenAI messages made ready for supervised training: the user simulator's last
 turn (its goodbye and stop marker, which no model should learn to produce or answer) is dropped, so a
 conversation ends on the assistant; an assistant message that only calls tools has ``content: null``.
+A record whose tools changed mid-conversation is cut to the turns one tool list is true of
+(`turns_with_one_tool_list`).
 """
 from __future__ import annotations
 
@@ -164,12 +166,27 @@ def examples(run: RunInfo, selection: Selection) -> Iterator[Example]:
         category = category_of(record)
         if selection.categories and category not in selection.categories:
             continue
-        messages = sft_messages(record["messages"])
+        messages, tools = turns_with_one_tool_list(record)
         if assistant_turns(messages) < selection.min_turns:
             continue
         yield Example(id=str(record.get("id")), domain=record["domain"], category=category,
-                      doc_id=record.get("doc_id"), messages=messages, tools=record.get("tools") or [],
+                      doc_id=record.get("doc_id"), messages=messages, tools=tools,
                       provenance=provenance(record, run))
+
+
+def turns_with_one_tool_list(record: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The SFT messages and the one tool list true of all of them. A refined record whose tool set
+    grew mid-conversation (`meta.tools_added`: BFCL's missing function, which the assistant said it
+    could not use) is cut where the tools came: the turns before it, with the tools they had. With
+    the whole conversation under the final list, a model would learn to say "I can't" with the tool
+    in front of it."""
+    tools = record.get("tools") or []
+    added = (record.get("meta") or {}).get("tools_added")
+    if not added:
+        return sft_messages(record["messages"]), tools
+    missing = set(added.get("tools") or [])
+    return (sft_messages(record["messages"][:added["message"]]),
+            [t for t in tools if (t.get("function") or t).get("name") not in missing])
 
 
 def parse_split(text: str | None) -> list[tuple[str, float]]:

@@ -87,18 +87,20 @@ class UnlockWatch:
         self._seen = 0
         self._said = False
         self._open = False
+        self.at: int | None = None
+        """The index of the user message that opened the hidden tools (the first turn that has them)."""
 
     def unlocked(self, history: list[dict[str, Any]]) -> bool:
         if self._seen > len(history):
-            self._seen, self._said, self._open = 0, False, False
+            self._seen, self._said, self._open, self.at = 0, False, False, None
         if not self._open:
             said = self._said
-            for m in history[self._seen:]:
+            for i, m in enumerate(history[self._seen:], self._seen):
                 role = m.get("role")
                 if role == "assistant" and not m.get("tool_calls") and says_cannot(m.get("content") or ""):
                     said = True
                 elif said and role == "user":
-                    self._open = True
+                    self._open, self.at = True, i
                     break
             self._said = said
         self._seen = len(history)
@@ -119,6 +121,14 @@ class PlannedTools:
     def may_hide(self) -> bool:
         """Whether the tool set can differ between turns (the plan hides tools until unlocked)."""
         return self.plan is not None and bool(self.plan.hidden)
+
+    def added(self, history: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The hidden tools and the index of the first message of the turns that have them (None
+        while they are still missing, or when nothing is hidden): what a trainer needs to give each
+        turn its own tool list."""
+        if not self.may_hide or not self._unlock.unlocked(history):
+            return None
+        return {"tools": list(self.plan.hidden), "message": self._unlock.at}  # type: ignore[union-attr]
 
     def available(self, history: list[dict[str, Any]]) -> list[str]:
         """The tool names of the current turn, in the domain's order."""

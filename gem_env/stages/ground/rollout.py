@@ -85,6 +85,9 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
         "tool_errors": ep.tool_errors,
         "llm": usage.record(),
     }
+    added = ep.tools.added(ep.messages)
+    if added is not None:  # the record's tool list is the last turn's; before `message` these were missing
+        meta["tools_added"] = added
     timings = {"total": finished - started, "sandbox": ep.seconds["sandbox"], "agent": ep.seconds["agent"],
                "user": ep.seconds["user"], "verify": finished - verify_started}
     return Trajectory(id=id or task.id, doc_id=task.doc_id, domain=task.domain, task=task.model_dump(mode="json"),
