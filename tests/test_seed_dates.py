@@ -2,6 +2,7 @@
 imply (a rental is picked up before it is due back), and after the rows they refer to began."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,43 @@ def test_rises_with_is_checked_at_compile_time() -> None:
     domain = _domain([{"name": "value", "type": "integer", "rises_with": "nowhere"}])
     with pytest.raises(CompileError, match="rises_with"):
         compile_domain(parse_domain(domain))
+
+
+def _charges(twins: dict | None) -> dict:
+    """A card's charges, pending ones at most 3 days old."""
+    posted_at = {"name": "posted_at", "type": "datetime", "by": {"status": {
+        "pending": {"range": ["2025-01-12T12:00:00", "2025-01-15T12:00:00"]},
+        "posted": {"range": ["2024-10-17T12:00:00", "2025-01-11T12:00:00"]}}}}
+    return _domain([{"name": "status", "values": ["posted", "pending"], "weights": [3, 1]},
+                    {"name": "merchant", "faker": "company"}, {"name": "amount", "type": "number", "range": [2, 400]},
+                    {**posted_at, **({"twins": twins} if twins else {})}])
+
+
+def test_twins_repeat_a_charge_of_the_same_card_a_day_or_two_apart() -> None:
+    """No card was ever charged twice by one merchant, so no duplicate-charge dispute could be true:
+    with `twins`, a share of the charges (one in ten here: 4 of 40) repeat another charge of the same
+    card in merchant and amount, up to two days from it, each in its own status's window and after
+    the card was issued; the other rows and the table's keys stay as drawn."""
+    plain = parse_domain(_charges(None))
+    twinned = parse_domain(_charges({"same": ["merchant", "amount"], "share": 0.1, "days": 2}))
+    for seed in SEEDS:
+        a, b = seed_rows(plain, {}, seed), seed_rows(twinned, {}, seed)
+        assert a["cards"] == b["cards"] and [r["rental_id"] for r in a["rentals"]] == [r["rental_id"] for r in b["rentals"]]
+        changed = [(x, y) for x, y in zip(a["rentals"], b["rentals"]) if x != y]
+        assert len(changed) == 4, seed
+        issued = {c["card_id"]: c["issued_on"] for c in b["cards"]}
+        for _, y in changed:
+            first = [r for r in b["rentals"] if r is not y and (r["card_id"], r["merchant"], r["amount"])
+                     == (y["card_id"], y["merchant"], y["amount"])]
+            assert len(first) == 1, (seed, y)
+            apart = abs(dt.datetime.fromisoformat(y["posted_at"]) - dt.datetime.fromisoformat(first[0]["posted_at"]))
+            assert dt.timedelta(hours=1) <= apart <= dt.timedelta(days=2), (seed, y, first)
+            assert y["posted_at"][:10] >= issued[y["card_id"]] and y["posted_at"] <= "2025-01-15T12:00:00"
+            assert y["posted_at"] >= "2025-01-12T12:00:00" if y["status"] == "pending" else y["posted_at"] <= "2025-01-11T12:00:00"
+
+
+def test_twins_is_checked_at_compile_time() -> None:
+    with pytest.raises(CompileError, match="twins.same"):
+        compile_domain(parse_domain(_charges({"same": ["card_id"], "share": 0.1})))
+    with pytest.raises(CompileError, match="twins"):
+        compile_domain(parse_domain(_domain([{"name": "note", "twins": {"same": ["note"], "share": 0.1}}])))

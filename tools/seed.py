@@ -132,7 +132,64 @@ class _Seeder:
         for f in e.fields:
             if f.rises_with is not None:
                 _rising(e, f, out[len(e.data):])
+        for f in e.fields:
+            if f.twins is not None:
+                self._twins(e, f, out[len(e.data):])
         return out
+
+    def _twins(self, e: Entity, f: EntityField, rows: list[dict[str, Any]]) -> None:
+        """`twins`: a share of the generated rows (at least one where a parent row holds two) made a
+        repeat of another row of the same parent row (the table's first foreign key): the fields
+        `same` copied from it and this date a few hours to `days` days after it (before it where that
+        is past the clock), within the repeat's own window (its status's, after its parents began),
+        so a pending charge stays days old and a posted one is no newer than the clock. A card
+        charged twice by one merchant, as a duplicate-charge dispute is about. Drawn from the
+        table's own random stream, so the tables after it are seeded as before."""
+        spec = f.twins
+        assert spec is not None
+        fk = next(x.name for x in e.fields if x.foreign_key)
+        rng = random.Random(f"{self.seed}:{e.name}:{f.name}:twins")
+        groups: dict[Any, list[dict[str, Any]]] = {}
+        for r in rows:
+            if r.get(fk) is not None and _date(r.get(f.name)) is not None:
+                groups.setdefault(r[fk], []).append(r)
+        keys = sorted((k for k, g in groups.items() if len(g) > 1), key=str)
+        rng.shuffle(keys)
+        want, made = max(1, round(len(rows) * spec.share)), 0
+        for k in keys:
+            if made >= want:
+                break
+            pairs = [(s, r) for s in groups[k] for r in groups[k] if s is not r]
+            rng.shuffle(pairs)
+            for s, r in pairs:
+                when = self._twin_date(e, f, s, r, spec.days, rng)
+                if when is not None:
+                    for name in spec.same:
+                        r[name] = s[name]
+                    r[f.name] = when
+                    made += 1
+                    break
+
+    def _twin_date(self, e: Entity, f: EntityField, s: dict[str, Any], r: dict[str, Any], days: int,
+                   rng: random.Random) -> str | None:
+        """A date for `r` repeating `s`: up to `days` days after `s`'s (or before, where after falls
+        outside `r`'s window), inside `r`'s window and after the rows it refers to began; None when
+        neither fits."""
+        parents = [p for x in e.fields if x.foreign_key and r.get(x.name) is not None
+                   and (p := self._parent_row(x.foreign_key, r[x.name])) is not None]
+        bounds = self._bounds(e, f, parents, r)
+        if bounds is None:
+            return None
+        day = f.type == "date"
+        a, b = _date(bounds[0], day), _date(bounds[1], day)
+        begun = _date(self._latest_parent_date(parents), day) if parents else None
+        lo = max(x for x in (a, begun) if x is not None)  # type: ignore[type-var]
+        base = _date(s[f.name], day)
+        step = dt.timedelta(days=rng.randint(1, days)) if day else dt.timedelta(minutes=rng.randint(60, days * 24 * 60))
+        for when in (base + step, base - step):  # type: ignore[operator]
+            if lo <= when <= min(b, self.clock):  # type: ignore[operator]
+                return when.date().isoformat() if day else when.replace(second=0, microsecond=0).isoformat()
+        return None
 
     def _cycles(self, e: Entity, f: EntityField, rows: list[dict[str, Any]], given: int) -> None:
         """`every`: the generated rows of one parent row (the table's first foreign key) moved onto
