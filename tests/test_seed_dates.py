@@ -285,3 +285,29 @@ def test_twins_is_checked_at_compile_time() -> None:
         compile_domain(parse_domain(_charges({"same": ["card_id"], "share": 0.1})))
     with pytest.raises(CompileError, match="twins"):
         compile_domain(parse_domain(_domain([{"name": "note", "twins": {"same": ["note"], "share": 0.1}}])))
+
+
+def test_until_ends_a_parents_cycles() -> None:
+    """A 6-month plan from May 2024 had an installment due in April 2025: with `until` (an
+    expression over the parent row), one card's rows fall on its cycle days before its term ends;
+    rows a card has no cycle left for go to another or are not seeded; it must name the parent's fields."""
+    domain = _billing(["2024-06-01", "2024-07-01", "2024-09-20", "2024-10-15", "2024-12-20", "2025-01-02"],
+                      [{"name": "months", "values": [2, 4]}])
+    domain["entities"][1]["rows"] = 14
+    domain["entities"][1]["fields"][3]["every"] = 30
+    plain = parse_domain(domain)
+    domain["entities"][1]["fields"][3]["until"] = "add_days(issued_on, 30 * months)"
+    ended = parse_domain(domain)
+    late = 0
+    for seed in SEEDS:
+        for rows, bounded in ((seed_rows(plain, {}, seed), False), (seed_rows(ended, {}, seed), True)):
+            cards = {c["card_id"]: c for c in rows["cards"]}
+            over = [r for r in rows["rentals"] if (dt.date.fromisoformat(r["issued_on"]) - dt.date.fromisoformat(
+                cards[r["card_id"]]["issued_on"])).days >= 30 * cards[r["card_id"]]["months"]]
+            if bounded:
+                assert not over and rows["rentals"], (seed, over[:2])
+            late += len(over)
+    assert late  # without `until` some fall after the term
+    domain["entities"][1]["fields"][3]["until"] = "add_days(issued_on, 30 * term)"
+    with pytest.raises(CompileError, match="term"):
+        compile_domain(parse_domain(domain))

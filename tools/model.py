@@ -115,6 +115,9 @@ class EntityField(_Strict):
                                                                "a month apart, on its billing day); or an expression "
                                                                "over the parent row: 14 if payment_frequency == "
                                                                "'biweekly' else 30")
+    until: str | None = Field(default=None, description="date fields with `every`: an expression over the parent "
+                                                        "row, the date its cycles end before (a plan's installments "
+                                                        "within its term: add_days(started_on, 180))")
     rises_with: str | None = Field(default=None, description="integer and number fields: a date field of the "
                                                              "row; among the rows of one parent row (by the table's "
                                                              "first foreign key) the value rises with that date (a "

@@ -194,7 +194,8 @@ class _Seeder:
     def _cycles(self, e: Entity, f: EntityField, rows: list[dict[str, Any]], given: int) -> None:
         """`every`: the generated rows of one parent row (the table's first foreign key) moved onto
         its cycle days (when it began + k * every days; `every` an expression over the parent row
-        where the period is its own: a biweekly plan's installments), one row a cycle: a line's
+        where the period is its own: a biweekly plan's installments; before `until`, where it says
+        when they end: a plan's term), one row a cycle: a line's
         bills a month apart on its billing day, not days apart. The rows whose window ends first
         choose first (an overdue bill before a paid one); each takes the latest free cycle day on or
         before its drawn date, else the latest before its window ends (and, for a window ahead of
@@ -206,17 +207,22 @@ class _Seeder:
         table, key = fk.foreign_key.split(".", 1)  # type: ignore[union-attr]
         taken: dict[Any, set[int]] = {}
         began: dict[Any, tuple[dt.datetime, int] | None] = {}
+        last: dict[Any, int | None] = {}  # the parent row's last cycle before `until`, if it says
         period = compile_expr(f.every) if isinstance(f.every, str) else None
+        until = compile_expr(f.until) if f.until else None
 
         def cycles(parent_key: Any) -> tuple[dt.datetime, int] | None:
             """(when the parent row began, its period in days)."""
             if parent_key not in began:
                 parent = self._parent_row(fk.foreign_key, parent_key)  # type: ignore[arg-type]
                 start = _date(self._latest_parent_date([parent]), True) if parent else None
-                days = f.every if period is None else period(parent[1], _Seeded(self.domain, self.table_rows)) \
-                    if parent else None
+                seeded = _Seeded(self.domain, self.table_rows)
+                days = f.every if period is None else period(parent[1], seeded) if parent else None
                 began[parent_key] = (start, int(days)) if start is not None and isinstance(days, (int, float)) \
                     and not isinstance(days, bool) and days >= 1 else None  # type: ignore[assignment]
+                ends = _date(until(parent[1], seeded), True) if until is not None and parent else None
+                last[parent_key] = ((ends - start).days - 1) // int(days) \
+                    if ends is not None and began[parent_key] is not None else None  # type: ignore[operator]
             return began[parent_key]
 
         def free(parent_key: Any, drawn: dt.datetime, window: tuple[dt.datetime, dt.datetime]) -> int | None:
@@ -225,6 +231,8 @@ class _Seeder:
                 return None
             start, every = got
             top = (window[1] - start).days // every
+            if last[parent_key] is not None:  # the parent's cycles end (a plan's term is over)
+                top = min(top, last[parent_key])  # type: ignore[type-var]
             low = max(0, -(-(window[0] - start).days // every)) if window[0] > self.clock else 0
             if top < low:
                 return None

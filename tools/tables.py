@@ -263,6 +263,9 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                 _check_after(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
             if f.every is not None:
                 _check_every(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
+            elif f.until is not None:
+                raise CompileError(f"entities[{i}] ({e.name}).{f.name}: until is for a date field with every (the "
+                                   "date its parent row's cycles end before)")
             if f.rises_with is not None:
                 _check_rises_with(f"entities[{i}] ({e.name}).{f.name}", f, e)
             if f.twins is not None:
@@ -333,16 +336,18 @@ def _check_every(where: str, f: EntityField, e: Entity, tables: dict[str, Table]
         raise CompileError(f"{where}: every {f.every!r} must be a number of days >= 1 (or an expression over the "
                            "row the first foreign key refers to) on a date field of a table with a foreign key "
                            "(the rows of one parent row fall that many days apart)")
-    if isinstance(f.every, str):
-        parent = tables.get(fk.foreign_key.split(".", 1)[0])  # type: ignore[union-attr]
+    parent = tables.get(fk.foreign_key.split(".", 1)[0])  # type: ignore[union-attr]
+    known = {x.name for x in parent.entity.fields} if parent is not None else set()
+    for option, source in (("every", f.every), ("until", f.until)):
+        if not isinstance(source, str):
+            continue
         try:
-            used = compile_expr(f.every)
+            used = compile_expr(source)
         except ExprError as err:
-            raise CompileError(f"{where}: every {f.every!r}: {err}") from None
-        known = {x.name for x in parent.entity.fields} if parent is not None else set()
+            raise CompileError(f"{where}: {option} {source!r}: {err}") from None
         if used.names - known:
-            raise CompileError(f"{where}: every {f.every!r} names {sorted(used.names - known)}, not fields of the row "
-                               f"{fk.name} refers to ({', '.join(sorted(known))})")
+            raise CompileError(f"{where}: {option} {source!r} names {sorted(used.names - known)}, not fields of the "
+                               f"row {fk.name} refers to ({', '.join(sorted(known))})")
 
 
 def _check_rises_with(where: str, f: EntityField, e: Entity) -> None:
