@@ -101,11 +101,15 @@ def test_a_loan_is_due_a_loan_period_after_it_was_borrowed_for_each_renewal() ->
     and each renewal 21 more: borrowed 21 days before it is due for each time it ran, never later
     than today; an active loan is due within a loan period."""
     text = "# Renew a loan\nLibrary loans: borrow a book, renew it. Each loan can be renewed up to 2 times, for 21 days each time."
-    for seed in SEEDS:
-        for loan in _rows("loans", text, seed)["loans"]:
+    for seed in (*SEEDS, 2, 3):  # (seeds 2 and 3 drew loans older than their members)
+        rows = _rows("loans", text, seed)
+        joined = {m["member_id"]: m["member_since"] for m in rows["members"]}
+        for loan in rows["loans"]:
             borrowed, due = dt.date.fromisoformat(loan["borrowed_on"]), dt.date.fromisoformat(loan["due_date"])
             assert (due - borrowed).days == 21 * (loan["renewals"] + 1), (seed, loan)
             assert borrowed <= CLOCK.date(), (seed, loan)
+            # borrowed by a member who had joined by then: a derived date moves the row to one
+            assert loan["borrowed_on"] >= joined[loan["member_id"]], (seed, loan)
     for loan in _rows("loans", "Library loans: borrow a book, renew it, place a hold.", 0)["loans"]:
         assert (dt.date.fromisoformat(loan["due_date"]) - dt.date.fromisoformat(loan["borrowed_on"])).days \
             == 14 * (loan["renewals"] + 1), loan  # the archetype's own two weeks where the text says none

@@ -398,6 +398,19 @@ class _Seeder:
             parents[at] = (pe, chosen)
         return True
 
+    def refer_in_time(self, e: Entity, f: EntityField, row: dict[str, Any], i: int) -> None:
+        """A derived date that falls before a row the row refers to began (a loan borrowed 63 days
+        before its due date, by a member who joined last month) moves the row to another that began
+        by then, as `_refer_earlier` does; left as it is where none did. Drawn from the row's own
+        random stream."""
+        day = f.type == "date"
+        when = _date(row.get(f.name), day)
+        parents = [p for x in e.fields if x.foreign_key and row.get(x.name) is not None
+                   and (p := self._parent_row(x.foreign_key, row[x.name])) is not None]
+        begun = _date(self._latest_parent_date(parents), day) if parents else None
+        if when is not None and begun is not None and begun > when:
+            self._refer_earlier(e, row, {}, {}, parents, when, day, random.Random(f"{self.seed}:{e.name}:{i}:{f.name}"))
+
     def _allowed(self, e: Entity, name: str, row: dict[str, Any]) -> list[Any]:
         """The values a field of the row may take: those its `by` case lists for what it follows,
         else its `values` (none for a field drawn otherwise)."""
@@ -809,7 +822,7 @@ def seed_rows(domain: Domain, tables: dict[str, Table], seed: int,
         else:
             rows = seeder.rows(e)
         out[e.name] = rows
-    _derive(domain, out, set(given or ()))
+    _derive(domain, out, set(given or ()), seeder)
     return out
 
 
@@ -834,7 +847,7 @@ class _Seeded:
         raise ExprError("a derived field makes no new id")
 
 
-def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str]) -> None:
+def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str], seeder: _Seeder | None = None) -> None:
     """Fields `derived` from others, once every table is seeded (an order's total is its items'
     sum, and items come after orders), in the order tables are seeded: a table's derived fields
     read its parents' as derived. The field's own name reads the value drawn from its source (an
@@ -853,6 +866,8 @@ def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str]) -> Non
                     row[f.name] = expr(row, seeded)
                 except ExprError as err:
                     raise CompileError(f"entities ({e.name}).{f.name}: derived {f.derived!r}: {err}") from None
+                if seeder is not None and f.type in ("date", "datetime"):
+                    seeder.refer_in_time(e, f, row, i)
 
 
 _NEXT_ID = re.compile(r"next_id\(\s*'([^'\\]*)'\s*\)")
