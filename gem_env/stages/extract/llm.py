@@ -126,7 +126,7 @@ boolean date datetime json), and how rows get values: "values" [..] (+"weights")
 "foreign_key" "table.key" (+"among" {{F: [..]}}, "cover" true), "default", "nullable", "unique", \
 "same_as" "product_id.name", "derived" E, \
 "by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date", "every" N \
-(+"until" E), "rises_with" "read_at", "twins" {{"same": [F], "share": 0.06, "days": 2}}}}. "data": [{{field: value}}] gives a reference table's rows.
+(+"until" E), "rises_with" "read_at", "twins" {{"same": [F], "share": 0.06}}}}. "data": [{{field: value}}] gives a reference table's rows.
 
 tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \
 number boolean array object), description, enum, required, default}}], effect, span}}, with the \
