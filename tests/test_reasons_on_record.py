@@ -19,6 +19,7 @@ from gem_env.stages.tasks.kinds import derive_knows
 from gem_env.stages.tasks.make import anchor_rows
 from gem_env.stages.tasks.session import _hard_up_and_spending
 from gem_env.tools import CompiledDomain, Domain
+from gem_env.tools.expr import compile_expr
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
@@ -48,26 +49,29 @@ def _dispute_text(title: str) -> str:
 
 
 def test_a_charge_is_disputed_as_charged_twice_only_with_its_twin_on_the_card() -> None:
-    """"Charge disputes" picks "duplicate charge": a charge with no twin (the same merchant and
-    amount on the same card) is disputed for another reason; give it a twin and it is "charged twice"."""
+    """"Charge disputes" picks "duplicate charge": the seed puts twins on some cards (the same
+    merchant and amount a day or two apart), and the dispute is of the second of two; a charge with
+    no twin is not anchored. Take the twin away and no row is left to say it of."""
     c = _compiled("Charge disputes", _dispute_text("Charge disputes"))
     sandbox = c.new_sandbox()
     try:
         charges = sandbox.dump(["charges"])["charges"]
 
-        def twins(row: dict) -> int:
-            return sum(1 for r in charges.values() if r["card_id"] == row["card_id"] and r["merchant"] == row["merchant"]
-                       and r["amount"] == row["amount"])
+        def earlier_twins(row: dict) -> list[str]:
+            return [k for k, r in charges.items() if r["card_id"] == row["card_id"] and r["merchant"] == row["merchant"]
+                    and r["amount"] == row["amount"] and r["posted_at"] < row["posted_at"]]
         said = _reasons(c, "create_dispute", sandbox)
-        assert said and all((reason == "duplicate charge") == (twins(charges[k]) > 1) for k, reason in said.items())
-        assert "duplicate charge" not in said.values()  # the seed has no twins
-        # a second charge on the same card made the twin of one disputed
-        key = next(k for k in said if sum(r["card_id"] == charges[k]["card_id"] for r in charges.values()) > 1)
-        row = charges[key]
-        other = next(k for k, r in charges.items() if r["card_id"] == row["card_id"] and k != key)
-        sandbox.conn.execute("UPDATE charges SET merchant = ?, amount = ? WHERE charge_id = ?",
-                             (row["merchant"], row["amount"], other))
-        assert _reasons(c, "create_dispute", sandbox)[key] == "duplicate charge"
+        assert said and set(said.values()) == {"duplicate charge"}
+        assert all(earlier_twins(charges[k]) for k in said)  # the second of two, never the first
+        firsts = {k for key in said for k in earlier_twins(charges[key])}
+        assert firsts and not firsts & set(said)
+        wf = next(w for w in c.domain.workflows if w.name == "create_dispute")
+        anchored = compile_expr(wf.anchor.filter)
+        key = next(iter(said))
+        assert anchored({**sandbox.clock, "row": sandbox.dump(["charges"])["charges"][key]}, sandbox)
+        for other in earlier_twins(charges[key]):
+            sandbox.conn.execute("UPDATE charges SET amount = amount + 1 WHERE charge_id = ?", (other,))
+        assert not anchored({**sandbox.clock, "row": sandbox.dump(["charges"])["charges"][key]}, sandbox)
     finally:
         sandbox.close()
 

@@ -2,6 +2,7 @@
 imply (a rental is picked up before it is due back), and after the rows they refer to began."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -243,4 +244,70 @@ def test_a_reading_rises_with_its_date() -> None:
 def test_rises_with_is_checked_at_compile_time() -> None:
     domain = _domain([{"name": "value", "type": "integer", "rises_with": "nowhere"}])
     with pytest.raises(CompileError, match="rises_with"):
+        compile_domain(parse_domain(domain))
+
+
+def _charges(twins: dict | None) -> dict:
+    """A card's charges, pending ones at most 3 days old."""
+    posted_at = {"name": "posted_at", "type": "datetime", "by": {"status": {
+        "pending": {"range": ["2025-01-12T12:00:00", "2025-01-15T12:00:00"]},
+        "posted": {"range": ["2024-10-17T12:00:00", "2025-01-11T12:00:00"]}}}}
+    return _domain([{"name": "status", "values": ["posted", "pending"], "weights": [3, 1]},
+                    {"name": "merchant", "faker": "company"}, {"name": "amount", "type": "number", "range": [2, 400]},
+                    {**posted_at, **({"twins": twins} if twins else {})}])
+
+
+def test_twins_repeat_a_charge_of_the_same_card_a_day_or_two_apart() -> None:
+    """No card was ever charged twice by one merchant, so no duplicate-charge dispute could be true:
+    with `twins`, a share of the charges (one in ten here: 4 of 40) repeat another charge of the same
+    card in merchant and amount, up to two days from it, each in its own status's window and after
+    the card was issued; the other rows and the table's keys stay as drawn."""
+    plain = parse_domain(_charges(None))
+    twinned = parse_domain(_charges({"same": ["merchant", "amount"], "share": 0.1, "days": 2}))
+    for seed in SEEDS:
+        a, b = seed_rows(plain, {}, seed), seed_rows(twinned, {}, seed)
+        assert a["cards"] == b["cards"] and [r["rental_id"] for r in a["rentals"]] == [r["rental_id"] for r in b["rentals"]]
+        changed = [(x, y) for x, y in zip(a["rentals"], b["rentals"]) if x != y]
+        assert len(changed) == 4, seed
+        issued = {c["card_id"]: c["issued_on"] for c in b["cards"]}
+        for _, y in changed:
+            first = [r for r in b["rentals"] if r is not y and (r["card_id"], r["merchant"], r["amount"])
+                     == (y["card_id"], y["merchant"], y["amount"])]
+            assert len(first) == 1, (seed, y)
+            apart = abs(dt.datetime.fromisoformat(y["posted_at"]) - dt.datetime.fromisoformat(first[0]["posted_at"]))
+            assert dt.timedelta(hours=1) <= apart <= dt.timedelta(days=2), (seed, y, first)
+            assert y["posted_at"][:10] >= issued[y["card_id"]] and y["posted_at"] <= "2025-01-15T12:00:00"
+            assert y["posted_at"] >= "2025-01-12T12:00:00" if y["status"] == "pending" else y["posted_at"] <= "2025-01-11T12:00:00"
+
+
+def test_twins_is_checked_at_compile_time() -> None:
+    with pytest.raises(CompileError, match="twins.same"):
+        compile_domain(parse_domain(_charges({"same": ["card_id"], "share": 0.1})))
+    with pytest.raises(CompileError, match="twins"):
+        compile_domain(parse_domain(_domain([{"name": "note", "twins": {"same": ["note"], "share": 0.1}}])))
+
+
+def test_until_ends_a_parents_cycles() -> None:
+    """A 6-month plan from May 2024 had an installment due in April 2025: with `until` (an
+    expression over the parent row), one card's rows fall on its cycle days before its term ends;
+    rows a card has no cycle left for go to another or are not seeded; it must name the parent's fields."""
+    domain = _billing(["2024-06-01", "2024-07-01", "2024-09-20", "2024-10-15", "2024-12-20", "2025-01-02"],
+                      [{"name": "months", "values": [2, 4]}])
+    domain["entities"][1]["rows"] = 14
+    domain["entities"][1]["fields"][3]["every"] = 30
+    plain = parse_domain(domain)
+    domain["entities"][1]["fields"][3]["until"] = "add_days(issued_on, 30 * months)"
+    ended = parse_domain(domain)
+    late = 0
+    for seed in SEEDS:
+        for rows, bounded in ((seed_rows(plain, {}, seed), False), (seed_rows(ended, {}, seed), True)):
+            cards = {c["card_id"]: c for c in rows["cards"]}
+            over = [r for r in rows["rentals"] if (dt.date.fromisoformat(r["issued_on"]) - dt.date.fromisoformat(
+                cards[r["card_id"]]["issued_on"])).days >= 30 * cards[r["card_id"]]["months"]]
+            if bounded:
+                assert not over and rows["rentals"], (seed, over[:2])
+            late += len(over)
+    assert late  # without `until` some fall after the term
+    domain["entities"][1]["fields"][3]["until"] = "add_days(issued_on, 30 * term)"
+    with pytest.raises(CompileError, match="term"):
         compile_domain(parse_domain(domain))

@@ -62,3 +62,54 @@ def test_overdraft_protection_is_a_checking_accounts():
         rows = _rows("accounts", "Checking and savings accounts: balance, transfer, overdraft protection.", seed)
         on = {r["account_type"] for r in rows["accounts"] if r["overdraft_protection"]}
         assert on == {"checking"}, seed
+
+
+def test_some_card_charges_are_twins_a_day_or_two_apart() -> None:
+    """No card ever held a charge put through twice, so "charged twice" was never true: a few of a
+    card's charges repeat another of the same card (merchant and amount), up to two days apart, a
+    pending one still days old and none before the card was issued."""
+    for seed in SEEDS:
+        rows = _rows("cards", "Credit cards: dispute a charge, freeze your card, merchant, transaction.", seed)
+        issued = {c["card_id"]: c["issued_on"] for c in rows["cards"]}
+        groups: dict[tuple, list[dict]] = {}
+        for r in rows["transactions"]:
+            groups.setdefault((r["card_id"], r["merchant"], r["amount"]), []).append(r)
+        twins = [g for g in groups.values() if len(g) > 1]
+        assert 2 <= len(twins) <= 4, seed  # about 1 charge in 16
+        for a, b in twins:
+            apart = abs(dt.datetime.fromisoformat(a["posted_at"]) - dt.datetime.fromisoformat(b["posted_at"]))
+            assert apart <= dt.timedelta(days=2), (seed, a, b)
+            for r in (a, b):
+                assert r["posted_at"][:10] >= issued[r["card_id"]], (seed, r)
+                assert r["status"] != "pending" or CLOCK - dt.datetime.fromisoformat(r["posted_at"]) <= dt.timedelta(days=4)
+
+
+def test_an_installment_falls_due_within_its_plans_term() -> None:
+    """PLN-36713, a 6-month plan from 2024-05-09, had an installment due on 2025-04-04."""
+    for seed in SEEDS:
+        rows = _rows("installments", "Buy now pay later plans: installment, financing, term, autopay.", seed)
+        plans = {p["plan_id"]: p for p in rows["plans"]}
+        assert rows["installments"], seed
+        for i in rows["installments"]:
+            plan = plans[i["plan_id"]]
+            ends = dt.date.fromisoformat(plan["started_on"]) + dt.timedelta(days=30 * int(plan["term"].split()[0]))
+            assert dt.date.fromisoformat(i["due_date"]) < ends, (seed, plan, i)
+
+
+def test_a_loan_is_due_a_loan_period_after_it_was_borrowed_for_each_renewal() -> None:
+    """LOAN-34636, never renewed, borrowed 2024-09-21 and due 2025-01-19, where a loan runs 21 days
+    and each renewal 21 more: borrowed 21 days before it is due for each time it ran, never later
+    than today; an active loan is due within a loan period."""
+    text = "# Renew a loan\nLibrary loans: borrow a book, renew it. Each loan can be renewed up to 2 times, for 21 days each time."
+    for seed in (*SEEDS, 2, 3):  # (seeds 2 and 3 drew loans older than their members)
+        rows = _rows("loans", text, seed)
+        joined = {m["member_id"]: m["member_since"] for m in rows["members"]}
+        for loan in rows["loans"]:
+            borrowed, due = dt.date.fromisoformat(loan["borrowed_on"]), dt.date.fromisoformat(loan["due_date"])
+            assert (due - borrowed).days == 21 * (loan["renewals"] + 1), (seed, loan)
+            assert borrowed <= CLOCK.date(), (seed, loan)
+            # borrowed by a member who had joined by then: a derived date moves the row to one
+            assert loan["borrowed_on"] >= joined[loan["member_id"]], (seed, loan)
+    for loan in _rows("loans", "Library loans: borrow a book, renew it, place a hold.", 0)["loans"]:
+        assert (dt.date.fromisoformat(loan["due_date"]) - dt.date.fromisoformat(loan["borrowed_on"])).days \
+            == 14 * (loan["renewals"] + 1), loan  # the archetype's own two weeks where the text says none

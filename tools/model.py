@@ -76,6 +76,15 @@ class ByRange(_Strict):
     range: tuple[Any, Any]
 
 
+class Twins(_Strict):
+    """`twins` of a date field: some rows repeat another row of the same parent row in the fields
+    `same`, dated up to `days` days apart (a charge a merchant put through twice)."""
+
+    same: list[str] = Field(min_length=1, description="the fields a twin copies from the row it repeats")
+    share: float = Field(gt=0, le=0.5, description="the share of the table's rows that repeat another")
+    days: int = Field(default=2, ge=1, le=30, description="at most this many days after (or before) it")
+
+
 class EntityField(_Strict):
     name: str
     type: FieldType = "string"
@@ -106,10 +115,19 @@ class EntityField(_Strict):
                                                                "a month apart, on its billing day); or an expression "
                                                                "over the parent row: 14 if payment_frequency == "
                                                                "'biweekly' else 30")
+    until: str | None = Field(default=None, description="date fields with `every`: an expression over the parent "
+                                                        "row, the date its cycles end before (a plan's installments "
+                                                        "within its term: add_days(started_on, 180))")
     rises_with: str | None = Field(default=None, description="integer and number fields: a date field of the "
                                                              "row; among the rows of one parent row (by the table's "
                                                              "first foreign key) the value rises with that date (a "
                                                              "meter's readings, an odometer's mileage)")
+    twins: Twins | None = Field(default=None, description="date and datetime fields: a share of the rows (at "
+                                                          "least one pair where a parent row holds two) repeat "
+                                                          "another row of the same parent row (by the table's "
+                                                          "first foreign key) in the fields `same`, this date up "
+                                                          "to `days` days from it, each in its own status's "
+                                                          "window: a card charged twice by one merchant")
     among: dict[str, list[Any]] | None = Field(
         default=None, description="foreign keys: {field of the referred table: [values]}: refers only to rows "
                                   "with one of those values (a refill to a completed visit); to any row when "

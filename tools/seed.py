@@ -132,12 +132,70 @@ class _Seeder:
         for f in e.fields:
             if f.rises_with is not None:
                 _rising(e, f, out[len(e.data):])
+        for f in e.fields:
+            if f.twins is not None:
+                self._twins(e, f, out[len(e.data):])
         return out
+
+    def _twins(self, e: Entity, f: EntityField, rows: list[dict[str, Any]]) -> None:
+        """`twins`: a share of the generated rows (at least one where a parent row holds two) made a
+        repeat of another row of the same parent row (the table's first foreign key): the fields
+        `same` copied from it and this date a few hours to `days` days after it (before it where that
+        is past the clock), within the repeat's own window (its status's, after its parents began),
+        so a pending charge stays days old and a posted one is no newer than the clock. A card
+        charged twice by one merchant, as a duplicate-charge dispute is about. Drawn from the
+        table's own random stream, so the tables after it are seeded as before."""
+        spec = f.twins
+        assert spec is not None
+        fk = next(x.name for x in e.fields if x.foreign_key)
+        rng = random.Random(f"{self.seed}:{e.name}:{f.name}:twins")
+        groups: dict[Any, list[dict[str, Any]]] = {}
+        for r in rows:
+            if r.get(fk) is not None and _date(r.get(f.name)) is not None:
+                groups.setdefault(r[fk], []).append(r)
+        keys = sorted((k for k, g in groups.items() if len(g) > 1), key=str)
+        rng.shuffle(keys)
+        want, made = max(1, round(len(rows) * spec.share)), 0
+        for k in keys:
+            if made >= want:
+                break
+            pairs = [(s, r) for s in groups[k] for r in groups[k] if s is not r]
+            rng.shuffle(pairs)
+            for s, r in pairs:
+                when = self._twin_date(e, f, s, r, spec.days, rng)
+                if when is not None:
+                    for name in spec.same:
+                        r[name] = s[name]
+                    r[f.name] = when
+                    made += 1
+                    break
+
+    def _twin_date(self, e: Entity, f: EntityField, s: dict[str, Any], r: dict[str, Any], days: int,
+                   rng: random.Random) -> str | None:
+        """A date for `r` repeating `s`: up to `days` days after `s`'s (or before, where after falls
+        outside `r`'s window), inside `r`'s window and after the rows it refers to began; None when
+        neither fits."""
+        parents = [p for x in e.fields if x.foreign_key and r.get(x.name) is not None
+                   and (p := self._parent_row(x.foreign_key, r[x.name])) is not None]
+        bounds = self._bounds(e, f, parents, r)
+        if bounds is None:
+            return None
+        day = f.type == "date"
+        a, b = _date(bounds[0], day), _date(bounds[1], day)
+        begun = _date(self._latest_parent_date(parents), day) if parents else None
+        lo = max(x for x in (a, begun) if x is not None)  # type: ignore[type-var]
+        base = _date(s[f.name], day)
+        step = dt.timedelta(days=rng.randint(1, days)) if day else dt.timedelta(minutes=rng.randint(60, days * 24 * 60))
+        for when in (base + step, base - step):  # type: ignore[operator]
+            if lo <= when <= min(b, self.clock):  # type: ignore[operator]
+                return when.date().isoformat() if day else when.replace(second=0, microsecond=0).isoformat()
+        return None
 
     def _cycles(self, e: Entity, f: EntityField, rows: list[dict[str, Any]], given: int) -> None:
         """`every`: the generated rows of one parent row (the table's first foreign key) moved onto
         its cycle days (when it began + k * every days; `every` an expression over the parent row
-        where the period is its own: a biweekly plan's installments), one row a cycle: a line's
+        where the period is its own: a biweekly plan's installments; before `until`, where it says
+        when they end: a plan's term), one row a cycle: a line's
         bills a month apart on its billing day, not days apart. The rows whose window ends first
         choose first (an overdue bill before a paid one); each takes the latest free cycle day on or
         before its drawn date, else the latest before its window ends (and, for a window ahead of
@@ -149,17 +207,22 @@ class _Seeder:
         table, key = fk.foreign_key.split(".", 1)  # type: ignore[union-attr]
         taken: dict[Any, set[int]] = {}
         began: dict[Any, tuple[dt.datetime, int] | None] = {}
+        last: dict[Any, int | None] = {}  # the parent row's last cycle before `until`, if it says
         period = compile_expr(f.every) if isinstance(f.every, str) else None
+        until = compile_expr(f.until) if f.until else None
 
         def cycles(parent_key: Any) -> tuple[dt.datetime, int] | None:
             """(when the parent row began, its period in days)."""
             if parent_key not in began:
                 parent = self._parent_row(fk.foreign_key, parent_key)  # type: ignore[arg-type]
                 start = _date(self._latest_parent_date([parent]), True) if parent else None
-                days = f.every if period is None else period(parent[1], _Seeded(self.domain, self.table_rows)) \
-                    if parent else None
+                seeded = _Seeded(self.domain, self.table_rows)
+                days = f.every if period is None else period(parent[1], seeded) if parent else None
                 began[parent_key] = (start, int(days)) if start is not None and isinstance(days, (int, float)) \
                     and not isinstance(days, bool) and days >= 1 else None  # type: ignore[assignment]
+                ends = _date(until(parent[1], seeded), True) if until is not None and parent else None
+                last[parent_key] = ((ends - start).days - 1) // int(days) \
+                    if ends is not None and began[parent_key] is not None else None  # type: ignore[operator]
             return began[parent_key]
 
         def free(parent_key: Any, drawn: dt.datetime, window: tuple[dt.datetime, dt.datetime]) -> int | None:
@@ -168,6 +231,8 @@ class _Seeder:
                 return None
             start, every = got
             top = (window[1] - start).days // every
+            if last[parent_key] is not None:  # the parent's cycles end (a plan's term is over)
+                top = min(top, last[parent_key])  # type: ignore[type-var]
             low = max(0, -(-(window[0] - start).days // every)) if window[0] > self.clock else 0
             if top < low:
                 return None
@@ -332,6 +397,19 @@ class _Seeder:
             row[g.name] = chosen[key]
             parents[at] = (pe, chosen)
         return True
+
+    def refer_in_time(self, e: Entity, f: EntityField, row: dict[str, Any], i: int) -> None:
+        """A derived date that falls before a row the row refers to began (a loan borrowed 63 days
+        before its due date, by a member who joined last month) moves the row to another that began
+        by then, as `_refer_earlier` does; left as it is where none did. Drawn from the row's own
+        random stream."""
+        day = f.type == "date"
+        when = _date(row.get(f.name), day)
+        parents = [p for x in e.fields if x.foreign_key and row.get(x.name) is not None
+                   and (p := self._parent_row(x.foreign_key, row[x.name])) is not None]
+        begun = _date(self._latest_parent_date(parents), day) if parents else None
+        if when is not None and begun is not None and begun > when:
+            self._refer_earlier(e, row, {}, {}, parents, when, day, random.Random(f"{self.seed}:{e.name}:{i}:{f.name}"))
 
     def _allowed(self, e: Entity, name: str, row: dict[str, Any]) -> list[Any]:
         """The values a field of the row may take: those its `by` case lists for what it follows,
@@ -744,7 +822,7 @@ def seed_rows(domain: Domain, tables: dict[str, Table], seed: int,
         else:
             rows = seeder.rows(e)
         out[e.name] = rows
-    _derive(domain, out, set(given or ()))
+    _derive(domain, out, set(given or ()), seeder)
     return out
 
 
@@ -769,7 +847,7 @@ class _Seeded:
         raise ExprError("a derived field makes no new id")
 
 
-def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str]) -> None:
+def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str], seeder: _Seeder | None = None) -> None:
     """Fields `derived` from others, once every table is seeded (an order's total is its items'
     sum, and items come after orders), in the order tables are seeded: a table's derived fields
     read its parents' as derived. The field's own name reads the value drawn from its source (an
@@ -788,6 +866,8 @@ def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str]) -> Non
                     row[f.name] = expr(row, seeded)
                 except ExprError as err:
                     raise CompileError(f"entities ({e.name}).{f.name}: derived {f.derived!r}: {err}") from None
+                if seeder is not None and f.type in ("date", "datetime"):
+                    seeder.refer_in_time(e, f, row, i)
 
 
 _NEXT_ID = re.compile(r"next_id\(\s*'([^'\\]*)'\s*\)")

@@ -263,8 +263,13 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                 _check_after(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
             if f.every is not None:
                 _check_every(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
+            elif f.until is not None:
+                raise CompileError(f"entities[{i}] ({e.name}).{f.name}: until is for a date field with every (the "
+                                   "date its parent row's cycles end before)")
             if f.rises_with is not None:
                 _check_rises_with(f"entities[{i}] ({e.name}).{f.name}", f, e)
+            if f.twins is not None:
+                _check_twins(f"entities[{i}] ({e.name}).{f.name}", f, e)
             if f.by is not None and (len(f.by) != 1 or next(iter(f.by)) not in {x.name for x in e.fields}):
                 other = next(iter(f.by)) if len(f.by) == 1 else ""
                 if "." not in other:  # "order_id.status": a field of the row a foreign key refers to
@@ -331,16 +336,18 @@ def _check_every(where: str, f: EntityField, e: Entity, tables: dict[str, Table]
         raise CompileError(f"{where}: every {f.every!r} must be a number of days >= 1 (or an expression over the "
                            "row the first foreign key refers to) on a date field of a table with a foreign key "
                            "(the rows of one parent row fall that many days apart)")
-    if isinstance(f.every, str):
-        parent = tables.get(fk.foreign_key.split(".", 1)[0])  # type: ignore[union-attr]
+    parent = tables.get(fk.foreign_key.split(".", 1)[0])  # type: ignore[union-attr]
+    known = {x.name for x in parent.entity.fields} if parent is not None else set()
+    for option, source in (("every", f.every), ("until", f.until)):
+        if not isinstance(source, str):
+            continue
         try:
-            used = compile_expr(f.every)
+            used = compile_expr(source)
         except ExprError as err:
-            raise CompileError(f"{where}: every {f.every!r}: {err}") from None
-        known = {x.name for x in parent.entity.fields} if parent is not None else set()
+            raise CompileError(f"{where}: {option} {source!r}: {err}") from None
         if used.names - known:
-            raise CompileError(f"{where}: every {f.every!r} names {sorted(used.names - known)}, not fields of the row "
-                               f"{fk.name} refers to ({', '.join(sorted(known))})")
+            raise CompileError(f"{where}: {option} {source!r} names {sorted(used.names - known)}, not fields of the "
+                               f"row {fk.name} refers to ({', '.join(sorted(known))})")
 
 
 def _check_rises_with(where: str, f: EntityField, e: Entity) -> None:
@@ -351,6 +358,21 @@ def _check_rises_with(where: str, f: EntityField, e: Entity) -> None:
         raise CompileError(f"{where}: rises_with {f.rises_with!r} must name a date or datetime field of the row "
                            f"({', '.join(dated) or 'none'}), on an integer or number field of a table with a "
                            "foreign key (the rows of one parent row rise with that date)")
+
+
+def _check_twins(where: str, f: EntityField, e: Entity) -> None:
+    """`twins: {same: [merchant, amount], share: 0.06}`: on a date or datetime field of a table with a
+    foreign key (twins are rows of one parent row), copying fields of the row that are neither its
+    key, a foreign key, the date itself nor unique."""
+    copyable = [x.name for x in e.fields if x.name not in (e.primary_key, f.name) and not x.foreign_key
+                and not x.unique]
+    if f.type not in ("date", "datetime") or not any(x.foreign_key for x in e.fields):
+        raise CompileError(f"{where}: twins is for a date or datetime field of a table with a foreign key "
+                           "(the rows of one parent row repeat each other)")
+    wrong = [n for n in f.twins.same if n not in copyable]  # type: ignore[union-attr]
+    if wrong:
+        raise CompileError(f"{where}: twins.same {wrong} must name fields of {e.name} a row can copy "
+                           f"({', '.join(copyable) or 'none'})")
 
 
 def _check_after(where: str, f: EntityField, e: Entity, tables: dict[str, Table]) -> None:

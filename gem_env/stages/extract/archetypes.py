@@ -171,7 +171,9 @@ PHONE = {"provider": "numerify", "args": {"text": "%##-###-####"}}
 
 def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     """A field as the tool language writes it, plus ``when={status: (from, to)}``: a date that follows
-    the row's status, in days from the domain's clock (`ToolKit._dated_by_status` makes it a `by`)."""
+    the row's status, in days from the domain's clock (`ToolKit._dated_by_status` makes it a `by`),
+    and ``days_of=verb``: `{days}` in its `derived` is what that action adds to a date each time
+    (`ToolKit.action_days`)."""
     return {"name": name, "type": type, **kw}
 
 
@@ -248,6 +250,9 @@ _PRODUCT_PRICES = {"wireless earbuds": (30, 200), "running shoes": (50, 180), "c
 
 #: how many days apart a plan's payments fall
 _PERIOD = "14 if payment_frequency == 'biweekly' else 30"
+_MONTHS = "coalesce({'3 months': 3, '6 months': 6, '12 months': 12}[term], 6)"
+#: a plan's last installment falls due within its term (a 6-month plan from May has none in April)
+_TERM_ENDS = f"add_days(started_on, 30 * {_MONTHS})"
 
 _RENTED = ("compact car", "midsize sedan", "SUV", "minivan", "pickup truck", "cargo van")
 
@@ -292,8 +297,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
                  Action("close", ("active", "frozen"), "closed", ("no longer needed", "lost", "stolen"))),
         editable=(_f("spending_limit", "number", description="the new spending limit"),),
         child=("transaction", "charge"),
+        # a merchant now and then puts one charge through twice, a day or two apart: what a
+        # duplicate-charge dispute is about (about 1 charge in 16 of a card's that reach support)
         child_fields=(_f("merchant", faker="company"), _f("amount", "number", range=[2, 400]),
-                      _f("posted_at", "datetime", when={"pending": (-3, 0)})),
+                      _f("posted_at", "datetime", when={"pending": (-3, 0)},
+                         twins={"same": ["merchant", "amount"], "share": 0.06, "days": 2})),
         child_statuses=("posted", "pending"),
         child_status_by=_NOTHING_PENDING_ONCE_CLOSED,
         request=("dispute",), request_verb="create",
@@ -479,8 +487,13 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   "branch": 1, "overdue": 2, "title": 1},
         main=("loan",), statuses=("active", "returned", "overdue"),
         main_fields=(_f("title", values=list(_TITLES), same_as="catalog.name"),
-                     _f("due_date", "date", range=["2025-01-10", "2025-02-10"], when={"overdue": (-20, -1), "active": (1, 25)}),
-                     _f("renewals", "integer", range=[0, 2]), _f("borrowed_on", "date")),
+                     # an active loan is due within a loan period; it was borrowed a loan period
+                     # before its due date for each time it ran, the first and each renewal ({days}: what
+                     # a renewal adds, the text's "for 21 days each time")
+                     _f("due_date", "date", range=["2025-01-10", "2025-02-10"],
+                        when={"overdue": (-20, -1), "active": (1, 14), "returned": (-40, 10)}),
+                     _f("renewals", "integer", range=[0, 2]),
+                     _f("borrowed_on", "date", derived="add_days(due_date, -{days} * (renewals + 1))", days_of="renew")),
         actions=(Action("renew", ("active",), "active",
                         also_set=(("due_date", "add_days(r.due_date, 14)"), ("renewals", "r.renewals + 1")),
                         guard=("r.renewals < 2", "A loan can be renewed twice at most")),
@@ -574,8 +587,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         # a plan's installments: its purchase spread over its term, one each period, due a period apart
         child_fields=(_f("amount", "number", range=[20, 500],
                          derived=f"round(main.purchase_amount * ({_PERIOD.replace('payment_frequency', 'main.payment_frequency')})"
-                                 " / (30 * coalesce({'3 months': 3, '6 months': 6, '12 months': 12}[main.term], 6)), 2)"),
-                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"], every=_PERIOD,
+                                 f" / (30 * {_MONTHS.replace('[term]', '[main.term]')}), 2)"),
+                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"], every=_PERIOD, until=_TERM_ENDS,
                          when={"paid": (-90, -1), "late": (-30, -1), "scheduled": (1, 100)})),
         child_statuses=("scheduled", "paid", "late"), child_covers=True,
         child_status_by={"paid off": ("paid",), "cancelled": ("paid",)},

@@ -125,7 +125,8 @@ boolean date datetime json), and how rows get values: "values" [..] (+"weights")
 (numbers, dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
 "foreign_key" "table.key" (+"among" {{F: [..]}}, "cover" true), "default", "nullable", "unique", \
 "same_as" "product_id.name", "derived" E, \
-"by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date", "every" N, "rises_with" "read_at"}}. "data": [{{field: value}}] gives a reference table's rows.
+"by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date", "every" N \
+(+"until" E), "rises_with" "read_at", "twins" {{"same": [F], "share": 0.06}}}}. "data": [{{field: value}}] gives a reference table's rows.
 
 tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \
 number boolean array object), description, enum, required, default}}], effect, span}}, with the \

@@ -185,9 +185,12 @@ class Flows:
         (`_reason_holds`); the condition any of them needs (None: one holds of every row), for the
         anchor to keep only rows some reason fits. "Charged twice" of a charge with no twin on the
         card, "never arrived" of a purchase made this morning, "paying too much in fees" on an
-        account opened last week are none of them said."""
+        account opened last week are none of them said. A title's reason the seed makes true of some
+        rows in every domain (`_seeded_so`: twin charges) is said alone, of those rows."""
         said = [r for r in reasons if r != "other"] or list(reasons)
         first = said.index(self._said_reason(reasons))
+        if self._seeded_so(said[first]) and (cond := self._reason_holds(said[first], on)) not in (None, "false"):
+            return f"'{said[first]}'", cond  # the seed makes rows it is true of (twin charges): on one of them
         chain: list[tuple[str, str | None]] = []
         for r in said[first:] + said[:first]:
             cond = self._reason_holds(r, on)
@@ -204,6 +207,11 @@ class Flows:
         needs = None if chain[-1][1] is None else " or ".join(f"({c})" for _, c in chain)
         return expr, needs
 
+    def _seeded_so(self, reason: str) -> bool:
+        """Whether the archetype's seed makes records a claiming `reason` is true of, in every domain
+        (a card's charges hold twins: "charged twice" is said of the second of them)."""
+        return bool(CHARGED_TWICE.search(reason)) and any(f.get("twins") for f in self.a.child_fields)
+
     def _reason_holds(self, reason: str, on: str) -> str | None:
         """What the anchored `row` must show for a customer to give `reason` truly (an expression;
         None: any record may be said so; "false": none can): a twin charge (the same merchant and
@@ -216,8 +224,11 @@ class Flows:
             amount = next((f["name"] for f in self.a.child_fields if f["name"] == "amount"), None)
             if on != "child" or not (payee and amount):
                 return "false"
-            return (f"count_rows('{self.children}', {{{self.main_pk}: row.{self.main_pk}, {payee}: row.{payee}, "
-                    f"{amount}: row.{amount}}}) > 1")
+            same = f"{{{self.main_pk}: row.{self.main_pk}, {payee}: row.{payee}, {amount}: row.{amount}}}"
+            if (d := self.child_date()) is None:
+                return f"count_rows('{self.children}', {same}) > 1"
+            # the second of the two: the first one went through as it should
+            return f"len([x for x in rows('{self.children}', {same}) if x.{d} < row.{d}]) > 0"
         if NEVER_CAME.search(low):
             d = self.child_date() if on == "child" else None
             if d is None:

@@ -232,6 +232,8 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         added = [(f.main_fields_after(self), f.main_fields(self)) for f in self.features()]
         for f in a.main_fields:
             f = dict(f)
+            if (verb := f.pop("days_of", None)) is not None:  # a date a period of an action apart (a loan's)
+                f["derived"] = f["derived"].replace("{days}", str(self.action_days(verb)))
             if f["name"] in sp.enums:
                 f["values"] = list(sp.enums[f["name"]].value)  # type: ignore[arg-type]
                 self._cite(sp.enums[f["name"]])
@@ -453,6 +455,14 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                     f["same_as"] = f"{self.catalog_pk}.{wanted}"
             out.append(f)
         return out
+
+    def action_days(self, verb: str) -> int:
+        """The days an action adds to a date each time: the text's ("for 21 days each time"), else
+        the archetype's (`add_days(r.due_date, 14)`)."""
+        if (period := self.sp.period_days.get(verb)) is not None:
+            return int(period.value)  # type: ignore[arg-type]
+        act = next(x for x in self.a.actions if x.verb == verb)
+        return next(int(m.group(1)) for _, expr in act.also_set if (m := re.search(r"add_days\(r\.\w+, (\d+)\)", expr)))
 
     def child_date(self) -> str | None:
         return next((f["name"] for f in self.a.child_fields if f["type"] in ("date", "datetime")), None)
