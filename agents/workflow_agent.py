@@ -48,7 +48,7 @@ from .prechecks import (NoDatabase, as_said, blocking_rule, case_holds, changed_
                         Recollection, Stale, opened as was_opened, records, rule_cited, rule_fields, rule_records,
                         prices_moved, since_write, sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
-                            goal_values, named_keys, parse_facts, read_facts, reason_given)
+                            goal_values, named_keys, parse_facts, read_facts, reason_given, unthanked)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's for the booking from Lake Jacob")
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) "
@@ -270,9 +270,10 @@ class WorkflowAgent:
 
     def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The next assistant message for this conversation (the user's dates, amounts and times
-        read in the one way it reads them: `canonical`)."""
+        read in the one way it reads them: `canonical`; what their thanks are for left out, as it
+        asks for nothing: `unthanked`)."""
         messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
-                    or (said := canonical(m["content"])) == m["content"] else {**m, "content": said}
+                    or (said := canonical(unthanked(m["content"]))) == m["content"] else {**m, "content": said}
                     for m in messages]
         self._guiding = False  # (set by a question asked for a guided request: `_ask`)
         out = _heard_trouble(self._respond(messages), messages, self._guiding)
