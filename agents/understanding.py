@@ -184,6 +184,9 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
         answer = yes_or_no(text) if answer is None else answer
         if answer is not None:
             found[asked[0]] = "yes" if answer else "no"
+    if len(asked) == 1 and asked[0].endswith("_id") and asked[0] not in found \
+            and len(said := set(re.findall(_RECORD_ID, text))) == 1:  # "Oh, sorry. It's DSP-72839.": the one id said
+        found[asked[0]] = said.pop()
     if len(asked) == 1 and not found:  # a reply that names what it gives is not a bare answer to the question
         bare = _FILLER.sub("", text.strip()).strip()
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
