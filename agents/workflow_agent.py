@@ -246,6 +246,7 @@ class WorkflowAgent:
         verbs = {next(iter(content_words(w.goal.split(" ", 1)[0])), "") for w in compiled.domain.workflows}
         self._records = content_words(" ".join(compiled.noun(t).replace("_", " ") for t in compiled.tables)) - verbs
         self._plan_choices: dict[str, dict[str, list[Any]]] = {}
+        self._opening: Any = ""  # the first user message as said (`reply`): what the voice is drawn from
         self._read: dict[tuple[str, str, str], dict[str, str]] = {}  # (user message, the assistant's before it,
         # the list it answers from) -> facts
         self._later: dict[str, tuple[str, str] | None] = {}  # first message -> `_later_request`
@@ -273,7 +274,12 @@ class WorkflowAgent:
         read in the one way it reads them: `canonical`; what their thanks are for left out, as it
         asks for nothing: `unthanked`)."""
         messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
-                    or (said := canonical(unthanked(m["content"]))) == m["content"] else {**m, "content": said}
+                    or (said := canonical(m["content"])) == m["content"] else {**m, "content": said}
+                    for m in messages]
+        # the conversation's voice is drawn from its first message as said, thanks and all
+        self._opening = messages[1].get("content") if len(messages) > 1 else ""
+        messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
+                    or (said := unthanked(m["content"])) == m["content"] else {**m, "content": said}
                     for m in messages]
         self._guiding = False  # (set by a question asked for a guided request: `_ask`)
         out = _heard_trouble(self._respond(messages), messages, self._guiding)
@@ -462,7 +468,7 @@ class WorkflowAgent:
                     answered.update(facts)
                 opened = True
                 own.update(facts)
-        seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"
+        seed = hashlib.sha256(f"{self._opening if len(messages) > 1 else ''}\x00{len(messages)}"
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
@@ -471,7 +477,7 @@ class WorkflowAgent:
         before, stale = self._recollection.memory(messages[:start])
         told = " ".join(m["content"] for _, m in spoken if m["role"] == "assistant")
         # one style a conversation, and no sentence of it said twice
-        rng = S.voice(seed, str(messages[1].get("content") or "") if len(messages) > 1 else "", told)
+        rng = S.voice(seed, str(self._opening or "") if len(messages) > 1 else "", told)
         return _Turn(segment, request, known, rng, said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale, told=told, answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
