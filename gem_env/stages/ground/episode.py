@@ -141,8 +141,10 @@ _NAMES_THE_GUIDE = re.compile(r"(?:[\w-]+\s+){0,3}(?:guide|overview|faq|handbook
                               r"(?:\s+and\s+table\s+of\s+contents)?", re.IGNORECASE)
 _GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "policy"})
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-_FINDS_THE_CUSTOMER = re.compile(r"find_\w+_by_(?:email|name_zip)$")
-"""A read finding who the customer is: the records it reaches are someone's, told only to them."""
+_FINDS_THE_CUSTOMER = re.compile(r"find_(?:customer|member|patient|guest|client|user|user_id)_by_email$"
+                                 r"|find_\w+_by_name_zip$")
+"""A read finding who the customer is (not a how-to's list of their records by email): the records
+it reaches are someone's, told only to them."""
 
 
 _NOT_A_TOPIC = re.compile(r"\s/\s|\b(?:polic(?:y|ies)|workflow|manual|guidelines?|handbook|faq|tau2|tau-bench)\b",
