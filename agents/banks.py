@@ -446,6 +446,11 @@ REFUSE_WHY_AS_IS = Voiced(
     formal=["{Reason}"],
     brisk=["{Reason}"],
 )
+# a record the customer named by its number that is not tied to them: nothing of it is told
+NOT_YOURS = ["I can't find {noun} {v} among your records, so I can't share its details. Could you check the {x}?",
+             "{Noun} {v} doesn't appear under your name, so I'm not able to tell you about it. Could you double-check "
+             "the {x}?",
+             "I'm sorry, {noun} {v} isn't one of yours, so I can't go into it. Could you check the {x} again?"]
 FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
           "Something went wrong on our side: {error}", "That didn't work, I'm afraid: {error}",
           "The system turned that down: {error}"]

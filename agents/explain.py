@@ -235,6 +235,9 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
             entry, kind = (names or {})[str(value)], words(name[:-3]).lower()
             # "for the Navy Blue product"; a person by their name: "with John Martin", never "for the John Martin doctor"
             fors.append(("with", entry) if PEOPLE.match(kind) else ("for", f"the {entry} {kind}"))
+        elif name.endswith("_id") and PEOPLE.match(words(name[:-3]).lower()) \
+                and (who := _person_named(name, value, seen or [])) is not None:
+            fors.append(("for", f"your {words(name[:-3]).lower()} {who}"))  # "your contact Anthony Saunders"
         elif name.endswith("_id"):
             whose = "" if f"{table}.{name}" in shared else "your "
             fors.append(("for", f"{whose}{words(name[:-3]).lower()} {spoken(name, value)}\x00{_sum_of(name, value, seen or [])}"))
@@ -296,6 +299,18 @@ def _sum_of(key: str, value: Any, seen: list[dict[str, Any]]) -> str:
                 and any(f in r for f in _SUM)), None)
     field = next((f for f in _SUM if row is not None and is_money(f, row.get(f))), None)
     return f" of {spoken(field, row[field])}" if field else ""
+
+
+def _person_named(key: str, value: Any, seen: list[dict[str, Any]]) -> str | None:
+    """The name of the person record `key` = `value` where the records read show it ("Anthony
+    Saunders" for CNT-36176 in the contacts listed): a person is said by name, never by an internal
+    number the customer does not know."""
+    row = next((r for r in seen if isinstance(r, dict) and str(r.get(key)) == str(value)), None)
+    if row is None:
+        return None
+    name = row.get("name") if isinstance(row.get("name"), str) else \
+        " ".join(str(row[f]) for f in ("first_name", "last_name") if isinstance(row.get(f), str))
+    return name.strip() or None
 
 
 def _of(name: str, value: Any) -> str:

@@ -14,6 +14,7 @@ from gem_env.tools.patterns import compiled
 from gem_env.tools.model import FindStep, RequireStep, ReturnStep
 from gem_env.tools.render import happened, left_of, part_happened, record_noun, singular, when_words
 
+from . import banks as B
 from . import speech as S
 from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
@@ -379,6 +380,9 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     close = turn.close()
     if record is None:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}".strip())
+    if not tied(agent, turn, plan.table, record):  # someone else's: nothing of it is told
+        return _say(S.pick(turn.rng, B.NOT_YOURS, noun=plan.noun, Noun=plan.noun.capitalize(), v=key,
+                           x=S.id_words(plan.param, agent._nouns)))
     # the customer's own profile: the table who they are is found in (a "user" they blocked is not it)
     owner = agent._auth.table if agent._auth is not None else None
     own = plan.table == owner if owner else bool(_OWN.match(plan.noun))
@@ -412,6 +416,18 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
                                                name=_called_by(record, plan.param, key, agent, turn), now=now,
                                                named=named),
                                      *facts, close] if p))
+
+
+def tied(agent: Any, turn: Any, table: str, record: dict[str, Any]) -> bool:
+    """Whether a record read by a number the customer gave may be told to them: it names no owner
+    (a catalog's entry, a doctor), or the customer found in this chat is its owner (a dispute's
+    reply says whose it is, as an order's says its user); False for another customer's record,
+    whose number they may have misread (tau-bench's "check that the order belongs to the user")."""
+    if agent._auth is None or table == agent._auth.table:
+        return True
+    pk = agent.compiled.tables[agent._auth.table].pk
+    caller = agent._customer(turn)
+    return record.get(pk) is None or caller is None or str(record[pk]) == str(caller)
 
 
 def _latest_reply(lk: Lookup, turn: Any, key: Any) -> dict[str, Any]:

@@ -102,6 +102,31 @@ def canonical(text: str) -> str:
     return out
 
 
+#: what a courtesy thanks for ("Thanks for checking!", "thank you so much for looking into my
+#: savings"): its words up to the clause's end, never past a word that starts the request after it
+#: ("Thanks for that and could you also ...")
+_THANKED_FOR = (r"\s+for\s+(?:(?!(?:and|but|so|now|also|could|can|would|will|please|i|i'd|i'm|while|before|then|if)\b)"
+                r"[\w'\u2019-]+(?:[ \t]+|(?=[^\w \t'\u2019-])|$)){1,8}")
+_COURTESY = re.compile(
+    rf"\b(?P<thanks>thanks|thank you|many thanks|cheers|much appreciated)(?P<more>(?:\s+(?:so|very)\s+much|\s+a\s+lot"
+    rf"|\s+again)*){_THANKED_FOR}"
+    rf"|\b(?P<me>i\s+)?(?P<apprec>appreciate)\s+(?:you|your)\s+(?:help(?:ing)?|[a-z]+ing)\b"
+    rf"(?:\s+(?:(?!(?:and|but|so|now|also|could|can|would|will|please|i|while|before|then|if)\b)[\w'\u2019-]+)){{0,6}}",
+    re.IGNORECASE)
+
+
+def unthanked(text: str) -> str:
+    """A user's message without what its courtesies are for: "Thanks for checking! Could you also
+    freeze my card?" is read as "Thanks! Could you also freeze my card?", so the request's kinds and
+    values are read from the request, never from the thanks ("checking" is no account kind there)."""
+    def kept(m: re.Match[str]) -> str:
+        gap = " " if m.group(0)[-1:].isspace() else ""
+        if m.group("apprec"):
+            return f"{m.group('me') or ''}{m.group('apprec')} it{gap}"
+        return f"{m.group('thanks')}{m.group('more') or ''}{gap}"
+    return _COURTESY.sub(kept, text) if "for" in text.lower() or "apprec" in text.lower() else text
+
+
 def parse_facts(text: str) -> dict[str, str]:
     """What a user states as "my X is Y" sentences: {"x": "Y"} with X in lower case."""
     return {m.group(1).strip().lower(): m.group(2).strip() for m in _FACT.finditer(text)}
@@ -159,6 +184,9 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
         answer = yes_or_no(text) if answer is None else answer
         if answer is not None:
             found[asked[0]] = "yes" if answer else "no"
+    if len(asked) == 1 and asked[0].endswith("_id") and asked[0] not in found \
+            and len(said := set(re.findall(_RECORD_ID, text))) == 1:  # "Oh, sorry. It's DSP-72839.": the one id said
+        found[asked[0]] = said.pop()
     if len(asked) == 1 and not found:  # a reply that names what it gives is not a bare answer to the question
         bare = _FILLER.sub("", text.strip()).strip()
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."

@@ -48,7 +48,7 @@ from .prechecks import (NoDatabase, as_said, blocking_rule, case_holds, changed_
                         Recollection, Stale, opened as was_opened, records, rule_cited, rule_fields, rule_records,
                         prices_moved, since_write, sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
-                            goal_values, named_keys, parse_facts, read_facts, reason_given)
+                            goal_values, named_keys, parse_facts, read_facts, reason_given, unthanked)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's for the booking from Lake Jacob")
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) "
@@ -246,6 +246,7 @@ class WorkflowAgent:
         verbs = {next(iter(content_words(w.goal.split(" ", 1)[0])), "") for w in compiled.domain.workflows}
         self._records = content_words(" ".join(compiled.noun(t).replace("_", " ") for t in compiled.tables)) - verbs
         self._plan_choices: dict[str, dict[str, list[Any]]] = {}
+        self._opening: Any = ""  # the first user message as said (`reply`): what the voice is drawn from
         self._read: dict[tuple[str, str, str], dict[str, str]] = {}  # (user message, the assistant's before it,
         # the list it answers from) -> facts
         self._later: dict[str, tuple[str, str] | None] = {}  # first message -> `_later_request`
@@ -270,9 +271,15 @@ class WorkflowAgent:
 
     def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The next assistant message for this conversation (the user's dates, amounts and times
-        read in the one way it reads them: `canonical`)."""
+        read in the one way it reads them: `canonical`; what their thanks are for left out, as it
+        asks for nothing: `unthanked`)."""
         messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
                     or (said := canonical(m["content"])) == m["content"] else {**m, "content": said}
+                    for m in messages]
+        # the conversation's voice is drawn from its first message as said, thanks and all
+        self._opening = messages[1].get("content") if len(messages) > 1 else ""
+        messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
+                    or (said := unthanked(m["content"])) == m["content"] else {**m, "content": said}
                     for m in messages]
         self._guiding = False  # (set by a question asked for a guided request: `_ask`)
         out = _heard_trouble(self._respond(messages), messages, self._guiding)
@@ -461,7 +468,7 @@ class WorkflowAgent:
                     answered.update(facts)
                 opened = True
                 own.update(facts)
-        seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"
+        seed = hashlib.sha256(f"{self._opening if len(messages) > 1 else ''}\x00{len(messages)}"
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
@@ -470,7 +477,7 @@ class WorkflowAgent:
         before, stale = self._recollection.memory(messages[:start])
         told = " ".join(m["content"] for _, m in spoken if m["role"] == "assistant")
         # one style a conversation, and no sentence of it said twice
-        rng = S.voice(seed, str(messages[1].get("content") or "") if len(messages) > 1 else "", told)
+        rng = S.voice(seed, str(self._opening or "") if len(messages) > 1 else "", told)
         return _Turn(segment, request, known, rng, said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale, told=told, answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],

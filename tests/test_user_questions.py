@@ -290,3 +290,18 @@ def test_what_a_change_will_do_says_what_the_text_says_happens_then(run: Path) -
                and ASKS_WHAT_CHANGES.search(t["messages"][i - 1]["content"] or "")]
     for said in answers:
         assert re.search(r"\bwithin \d+|\bat once\b|\bconfirmation email\b|\breply\b", said), said
+
+
+def test_a_person_a_new_record_is_for_is_said_by_name_where_the_reads_show_it() -> None:
+    """"A new payment will be created for your contact CNT-36176." after a confirmation that said
+    "a payment to Anthony Saunders": a person is said by the name the contacts listed, never by an
+    internal number (4 sessions of round 59's service runs); not read, the number is all there is."""
+    from gem_env.tools.model import InsertStep
+    step = InsertStep.model_validate({"insert": "payments", "as": "made", "values": {
+        "payment_id": "next_id('PYM-#####')", "customer_id": "customer_id", "contact_id": "contact_id",
+        "amount": "amount", "status": "'scheduled'"}})
+    args = {"customer_id": "CST-1", "contact_id": "CNT-36176", "amount": 55}
+    seen = [{"contact_id": "CNT-36176", "name": "Anthony Saunders", "email": "asaunders@example.net"}]
+    said = what_changes([step], args, owner="customers", seen=seen)
+    assert said.startswith("A new payment will be created for your contact Anthony Saunders.") and "CNT-" not in said
+    assert "for your contact CNT-36176." in what_changes([step], args, owner="customers")

@@ -208,9 +208,26 @@ class ReadTools:
                           params, effect, self.span_for(k))
 
     def get_request_status(self) -> dict[str, Any]:
+        """A request's record by its number, with the id of the customer it is theirs (found along
+        what it was filed on: a dispute's charge, its card, the card's holder), as an order's
+        details carry its user in tau-bench: a number the customer gives may be someone else's, and
+        the assistant tells a record only once it is tied to whom it is talking to."""
         r, pk = self.sp.request, self.request_pk
+        steps: list[dict[str, Any]] = [{"find": self.requests, "as": f"{r}_row", "where": {pk: pk},
+                                        "error": f"No {r.replace('_', ' ')} {{{pk}}}"}]
+        fields = _fields(self.entity(self.requests))
+        owner = f"{r}_row.{self.owner_pk}" if self.owner_pk in fields else None
+        if owner is None:  # along what it is filed on: an item of a main record, or the main record
+            on = self.child_pk if self.child_pk in fields else self.main_pk if self.main_pk in fields else None
+            if on == self.child_pk:
+                steps.append({"find": self.children, "as": "filed_on_row", "where": {on: f"{r}_row.{on}"}})
+                steps.append({"find": self.mains, "as": "held_row", "where": {self.main_pk: f"filed_on_row.{self.main_pk}"}})
+            elif on == self.main_pk:
+                steps.append({"find": self.mains, "as": "held_row", "where": {on: f"{r}_row.{on}"}})
+            owner = f"held_row.{self.owner_pk}" if on else None
+        said = ", ".join(f"{f}: {r}_row.{f}" for f in fields if f != self.owner_pk)
+        whose = f", {self.owner_pk}: {owner}" if owner else ""
+        steps.append({"return": f"compact({{{said}{whose}}})"})
         return self._tool(
             f"get_{r}_status", "read", f"The status of {indefinite(r.replace('_', ' '))} and when we reply.",
-            [self._id_param(r, pk)],
-            [{"find": self.requests, "as": f"{r}_row", "where": {pk: pk}, "error": f"No {r.replace('_', ' ')} {{{pk}}}"},
-             {"return": f"compact({r}_row)"}], self.span_for(r))
+            [self._id_param(r, pk)], steps, self.span_for(r))

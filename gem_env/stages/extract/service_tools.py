@@ -57,6 +57,10 @@ def _words(text: str) -> set[str]:
 
 
 #: a sentence about what the one before it names ("They have no relations ...")
+_PRICED = re.compile(r"[$\u20ac\u00a3]\s?[1-9]")
+"""A sum of money the text states (not "$0": a price of nothing is no term)."""
+_PRICE_WORD = re.compile(r"\b(?:prices?|fees?|costs?|charged?|charges|deposit|pay)\b", re.IGNORECASE)
+"""What says the sum is what something costs."""
 _REFERS_BACK = re.compile(r"(?:They|These|Those|It|This|That|Both)\b(?! (?:is|are) (?:a|an|the)\b)")
 
 
@@ -470,13 +474,16 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
     # ------------------------------------------------------------------ policy
 
     def policy(self) -> list[dict[str, Any]]:
-        """The text's sentences that state a rule; one that opens with a pronoun ("They have no
-        relations and should not be confused.") with the sentence before it on the same line, which
-        says what it is about."""
+        """The text's sentences that state a rule or a price ("Check the price: $35 for the first
+        extra bag and $50 for each one after it.", "Minimum opening deposit: $25": what a change costs
+        is policy the assistant is given, though no rule word says it); one that opens with a pronoun
+        ("They have no relations and should not be confused.") with the sentence before it on the
+        same line, which says what it is about."""
         rules: list[dict[str, Any]] = []
         before: tuple[int, int, str] | None = None
         for start, end, text in self.sp.sentences:
-            if re.search(r"\b(?:only|must|cannot|can't|not|never|within|eligible|required?)\b", text, re.I):
+            if re.search(r"\b(?:only|must|cannot|can't|not|never|within|eligible|required?)\b", text, re.I) \
+                    or _PRICED.search(text) and _PRICE_WORD.search(text):
                 if before is not None and _REFERS_BACK.match(text) and start - before[1] == 1:
                     if rules and rules[-1]["span"]["start"] == before[0]:
                         rules.pop()

@@ -113,6 +113,11 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
              "refunds), in your own words and nothing more than it says.",
              "- Handle one request at a time; when it is settled, ask whether there is anything else, unless "
              "the customer has said they have more to go through."]
+    if any(_FINDS_THE_CUSTOMER.match(t) for t in tools):  # the records have owners, whom the chat finds
+        lines.insert(lines.index("- Handle one request at a time; when it is settled, ask whether there is anything "
+                                 "else, unless the customer has said they have more to go through."),
+                     "- Before telling the customer about a record they name by its number, check that it is "
+                     "theirs; if it is not, tell them nothing of it and ask them to check the number.")
     if rules:
         lines += ["", "Policy:", *(f"- {_in_words(' '.join(rule.split()), tools)}" for rule in rules)]  # one line each
     if guide:  # a how-to's steps, which its acts carry out one by one
@@ -136,6 +141,10 @@ _NAMES_THE_GUIDE = re.compile(r"(?:[\w-]+\s+){0,3}(?:guide|overview|faq|handbook
                               r"(?:\s+and\s+table\s+of\s+contents)?", re.IGNORECASE)
 _GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "policy"})
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_FINDS_THE_CUSTOMER = re.compile(r"find_(?:customer|member|patient|guest|client|user|user_id)_by_email$"
+                                 r"|find_\w+_by_name_zip$")
+"""A read finding who the customer is (not a how-to's list of their records by email): the records
+it reaches are someone's, told only to them."""
 
 
 _NOT_A_TOPIC = re.compile(r"\s/\s|\b(?:polic(?:y|ies)|workflow|manual|guidelines?|handbook|faq|tau2|tau-bench)\b",

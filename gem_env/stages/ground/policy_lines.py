@@ -159,6 +159,9 @@ _ELSEWHERE = re.compile(r"\b(?:above|below)(?=\s*[.,;:)!]|\s*$)|\b(?:listed|desc
 #: fee: $15 if ..."); one in lower case names a parameter ("amount: the required ..."), one before
 #: " - " a form's entry ("Username - occasionally, ...")
 _LABEL = re.compile(r"^(?P<label>[^:.!?]{1,60}?)\s*:\s+(?P<rest>.+)$")
+#: a step's label that names a price ("Check the price", "Review the fees") and a sum said first after it
+_PRICE_STEP = re.compile(r"^[A-Z][a-z]+\s+(?:the|your)\s+(?P<noun>prices?|fees?|costs?|charges?)$", re.IGNORECASE)
+_MONEY_FIRST = re.compile(r"^[$\u20ac\u00a3]\s?\d")
 _HEADING = re.compile(r"[^.!?:;,]*[^.!?:;,\s]")
 _ENTRY = re.compile(r"^[\w' ]{1,30} - (?=[a-z])")
 #: a sentence two were cut into ("To get their username, you must That's it.")
@@ -216,6 +219,10 @@ def read_as_policy(text: str, tools: frozenset[str] = frozenset(), to_customer: 
     if label is not None and (label["label"][:1].islower() or label["label"][:1] in "\"'\u201c\u2018"):
         return ""  # a parameter's description ("amount: the required ...", "'atm deposit not credited': ...")
     verb = leading_verb(s)
+    if verb is not None and label is not None and (priced := _PRICE_STEP.match(label["label"])) \
+            and _MONEY_FIRST.match(label["rest"]):  # "Check the price: $35 for the first extra bag ...":
+        noun = priced["noun"].lower()  # a step that states what a change costs: the price is policy
+        return f"The {noun} {'are' if noun.endswith('s') else 'is'} {label['rest']}"
     if verb in _UI_VERBS or verb is not None and to_customer:
         return ""  # a step the customer takes: the agent tells it, it binds no one
     if _SUBJECTLESS.match(s):
