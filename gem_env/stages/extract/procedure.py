@@ -18,7 +18,7 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, customer_step
+from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, customer_step, takes_time
 from ...tools.render import is_money
 from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
@@ -194,6 +194,16 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
+        # a step that lasts longer than a visit ("Wait 24 hours.", "Try streaming for at least 3 months")
+        # and the steps after it are done later: the guide tells them, and the visit records only the
+        # steps before it (the customer cannot have waited 24 hours in the chat, nor be done with what
+        # follows the wait). A guide whose first act is such a step leaves nothing to record in a visit
+        wait = None if self.service else next((k for k, i in enumerate(acts) if takes_time(i.step.text) is not None), None)
+        if wait == 0:
+            return Rejection(id=self.doc.id, stage="extract", reason=(
+                f"a guide whose first step lasts longer than a visit (\"{_clean(acts[0].step.text, 80)}\"): nothing "
+                "the customer can do and report done in one"))
+        acts = acts if wait is None else acts[:wait]
         if not self.service and self._customers_own() and company_form(self.text, self.noun, acts) \
                 and any(i.kind == "write" for i in acts):
             return Rejection(id=self.doc.id, stage="extract", reason=(
