@@ -111,3 +111,33 @@ async def test_the_customer_reports_only_the_steps_before_the_wait_and_only_thos
         assert answer in P.DONE_SO_FAR, answer
         assert any("so far" in c for r, c in texts if r == "assistant"), texts
     assert checked
+
+
+KEYS = Document(id="debian-reference:6.3.3", title="6.3.3. Connecting without remote passwords", text=(
+    'One can avoid having to remember passwords for remote systems by\nusing "PubkeyAuthentication" (SSH-2 protocol).\n\n'
+    '\u00a0\u00a0\u00a0 On the remote system, set the respective entries,\n"PubkeyAuthentication yes", in '
+    '"/etc/ssh/sshd_config".\n\n\u00a0\u00a0\u00a0 Generate authentication keys locally and install the public key\n'
+    'on the remote system by the following.\n\n\u00a0\u00a0\u00a0 $ ssh-keygen -t rsa\n'
+    '$ cat .ssh/id_rsa.pub | ssh user1@remote "cat - >>.ssh/authorized_keys"\n\nYou can add options to the entries '
+    'in "~/.ssh/authorized_keys" to\n\u00a0\u00a0\u00a0 limit hosts and to run specific commands. See sshd(8)\n'
+    '"AUTHORIZED_KEYS FILE FORMAT".'))
+
+
+async def test_a_value_the_steps_make_is_not_asked_of_the_customer_before_them() -> None:
+    """"Could you send me the public key?" before the step "Generate authentication keys locally and
+    install the public key" (review 59, row 19; the customer answered with a GPG key id)."""
+    from gem_env.stages.filter import OfflineFilter
+    domain = OfflineExtractor().extract(KEYS, OfflineFilter().judge(KEYS))
+    assert isinstance(domain, Domain), domain
+    assert not [p.name for t in domain.tools if t.kind == "write" for p in t.parameters if "key" in p.name
+                and not p.name.endswith("_id")], [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
+    compiled = compile_domain(domain)
+    tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
+    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
+    for traj in await run_rollouts(jobs, concurrency=2):
+        assert traj.verification.passed, (traj.id, traj.verification.failed)
+        guidance = next(k for k, m in enumerate(traj.messages) if m["role"] == "assistant"
+                        and G.GUIDANCE.search(m.get("content") or ""))
+        asked = [m["content"] for m in traj.messages[:guidance] if m["role"] == "assistant" and m.get("content")
+                 and "?" in m["content"]]
+        assert not any(re.search(r"public key", a) for a in asked), asked

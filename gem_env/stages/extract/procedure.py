@@ -749,7 +749,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 words = f"{lead.name}_{words}"
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen) or self._read_out_before(info, name) \
-                    or never_asked(name):
+                    or self._made_by_steps(info, name) or never_asked(name):
                 continue
             if info.kind == "write":  # "Update the address" sets it; "confirm with your PIN" checks it
                 mode = "set" if info.verb in _UPDATE_FIELD_VERBS else "match"
@@ -771,6 +771,15 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         at = next(j for j, i in enumerate(self.infos) if i is info)
         return any((i.verb, i.particle) in _READS_OUT and head in {tf.lemma(w) for w in i.object_words}
                    for i in self.infos[:at])
+
+    def _made_by_steps(self, info: StepInfo, name: str) -> bool:
+        """Whether the step, or one before it, makes what a field names ("Generate authentication keys
+        locally and install the public key"): the key is the key pair the steps generate, which the
+        customer does not have before them (the assistant asked "Could you send me the public key?" up
+        front, and took a GPG key id for it)."""
+        head = tf.lemma(name.split("_")[-1])
+        at = next(j for j, i in enumerate(self.infos) if i is info)
+        return any(i.verb in _MAKES and head in {tf.lemma(w) for w in i.object_words} for i in self.infos[:at + 1])
 
     def _verified_flag(self, info: StepInfo) -> _Require:
         """"Verify the customer's identity": a flag on the record the step requires, named by the
@@ -917,6 +926,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 #: a record's kind that is a word the customer is known by (`signed_in`: their email), in full
 _NAMED_IN_FULL = {"email": "email_message"}
 
+#: verbs whose object the step brings into being ("Generate authentication keys", "Create a key pair")
+_MAKES = frozenset({"generate", "create", "make", "produce"})
 _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait", "be", "keep", "avoid", "do", "never"})
 #: words that make an instruction conditional ("If the CDs are mounted, unmount them first", "File an
 #: appeal within 30 days of the order")
