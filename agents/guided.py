@@ -34,6 +34,9 @@ _NOT_SAID = re.compile(r"#\w|\$[A-Za-z_{(]|\b[A-Z][A-Z0-9_]{2,}=|\b\d+ new entri
 #: foo, ..."), or a sentence that opens with its subject, a thing, and whose verb is a modal or "is"
 #: ("The clients can also be configured ...", "Once connected, the administrator can see ...")
 _STATEMENT = re.compile(r"^\W*(?:suppose|assume|imagine|note that)\b|"
+                        r"^\W*(?:(?:when|once|if|after)\b[^,;:]{0,80},\s*)?(?:he|she|it|they|that|this|there)['’]s\b(?![^.]*[,;]\s+so\s)|"
+                        r"^\W*(?:(?:when|once|if|after)\b[^,;:]{0,80},\s*)?(?:he|she|it|they)\s+(?:won['’]t|can['’]t|isn['’]t|aren['’]t)\b|"
+                        r"^\W*you\s+(?:should|might|may|will)\s+be\s+\w+ing\b|^\W*you\s+can\s+even\b|"
                         r"^\W*(?:(?:[\w'-]+\s+){0,2}[\w'-]+,\s+)?(?:the|a|an|this|that|these|those|it|they|there)\s+"
                         r"(?:[\w'-]+\s+){0,3}?(?:can|could|may|might|will|would|is|are|was|were)\b", re.IGNORECASE)
 _INTRO_TOPIC = ["Here are the steps for {topic}; they're yours to do on your side:",

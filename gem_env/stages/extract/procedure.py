@@ -194,6 +194,10 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
+        if not self.service and any(_CUT_EXAMPLE.search(i.step.text) for i in acts):
+            return Rejection(id=self.doc.id, stage="extract", reason=(
+                "a guide whose text lost what its steps show (a step ends at its example's \"(e.g.\"): "
+                "told, its steps point at code or values nobody sees"))
         # a step that lasts longer than a visit ("Wait 24 hours.", "Try streaming for at least 3 months")
         # and the steps after it are done later: the guide tells them, and the visit records only the
         # steps before it (the customer cannot have waited 24 hours in the chat, nor be done with what
@@ -926,6 +930,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 #: a record's kind that is a word the customer is known by (`signed_in`: their email), in full
 _NAMED_IN_FULL = {"email": "email_message"}
 
+#: a step cut where its example began ("... and give it an id like described in the previous
+#: method.(e.g."): the scraped text lost the code its steps show
+_CUT_EXAMPLE = re.compile(r"\((?:e\.g\.|i\.e\.|for\s+example|for\s+instance|example:?)\W*$", re.IGNORECASE)
 #: verbs whose object the step brings into being ("Generate authentication keys", "Create a key pair")
 _MAKES = frozenset({"generate", "create", "make", "produce"})
 _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait", "be", "keep", "avoid", "do", "never"})
