@@ -22,7 +22,7 @@ import random
 import re
 from collections.abc import Sequence
 
-from gem_env.tools.kinds import customer_step
+from gem_env.tools.kinds import customer_step, takes_time
 
 #: a guide's line that is no instruction to say to a customer: a command or configuration dump
 #: ("#set_var EASYRSA_SSL_CONF ...", "$EASYRSA/...", "key=value"), a program's output or prompt
@@ -34,6 +34,9 @@ _NOT_SAID = re.compile(r"#\w|\$[A-Za-z_{(]|\b[A-Z][A-Z0-9_]{2,}=|\b\d+ new entri
 #: foo, ..."), or a sentence that opens with its subject, a thing, and whose verb is a modal or "is"
 #: ("The clients can also be configured ...", "Once connected, the administrator can see ...")
 _STATEMENT = re.compile(r"^\W*(?:suppose|assume|imagine|note that)\b|"
+                        r"^\W*(?:(?:when|once|if|after)\b[^,;:]{0,80},\s*)?(?:he|she|it|they|that|this|there)['’]s\b(?![^.]*[,;]\s+so\s)|"
+                        r"^\W*(?:(?:when|once|if|after)\b[^,;:]{0,80},\s*)?(?:he|she|it|they)\s+(?:won['’]t|can['’]t|isn['’]t|aren['’]t)\b|"
+                        r"^\W*you\s+(?:should|might|may|will)\s+be\s+\w+ing\b|^\W*you\s+can\s+even\b|"
                         r"^\W*(?:(?:[\w'-]+\s+){0,2}[\w'-]+,\s+)?(?:the|a|an|this|that|these|those|it|they|there)\s+"
                         r"(?:[\w'-]+\s+){0,3}?(?:can|could|may|might|will|would|is|are|was|were)\b", re.IGNORECASE)
 _INTRO_TOPIC = ["Here are the steps for {topic}; they're yours to do on your side:",
@@ -51,6 +54,12 @@ _ASK = ["Once you've done them, would you like me to mark them done on the check
 _ASK_ONE = ["Once you've done it, would you like me to mark it done on the checklist for {thing}?",
             "When that's done, shall I go ahead and mark it done on the checklist for {thing}?",
             "Let me know once it's done. Then, would you like me to mark it done on the checklist for {thing}?"]
+#: the question where the steps at the end are for later (`later`): it names the steps done now
+_ASK_NOW = ["Once you've done {first}, would you like me to mark them done on the checklist for {thing}?",
+            "When you've been through {first}, shall I go ahead and mark them done on the checklist for {thing}?",
+            "Let me know once {first} are done. Then, would you like me to mark them done on the checklist for {thing}?"]
+_ASK_NOW_ONE = ["Once you've done {first}, would you like me to mark it done on the checklist for {thing}?",
+                "When {first} is done, shall I go ahead and mark it done on the checklist for {thing}?"]
 _EFFECT = ["Only the checklist for {thing} changes: once you've done the steps, I'll mark them done there. "
            "I can't do the steps themselves for you.",
            "Nothing on my side but the checklist for {thing}: I'll mark the steps done there once you've done them.",
@@ -130,8 +139,22 @@ def told(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
             out += [line for j, line in acts if done < j < k and line not in marks]
             done = k
         out.append(mark)
-    out += [line for j, line in acts if j > done and line not in marks]
+    # after the last step marked: its other action steps, and from a step that lasts longer than a
+    # visit on ("Try streaming for at least 3 months before returning to cable."), every step, each
+    # for later (`later`): the checklist records none of them in this visit, yet they are the guide's
+    rest = [(j, line) for j, g in enumerate(guide) if j > done for line in instructions([g]) if line in said]
+    wait = next((n for n, (_, line) in enumerate(rest) if takes_time(line) is not None), len(rest))
+    out += [line for j, line in rest[:wait] if _ACTS.match(line) and line not in marks]
+    out += [line for j, line in rest[wait:] if line not in marks and line not in out]
     return out
+
+
+def later(steps: Sequence[str], marks: Sequence[str]) -> int:
+    """How many of the steps told (`told`), at their end, are for later: from the first that lasts
+    longer than a visit (`tools.kinds.takes_time`: "Wait 24 hours.") on, where the checklist marks
+    none of them. The customer does the steps before it in the visit; those after it follow the wait."""
+    at = next((k for k, s in enumerate(steps) if takes_time(s) is not None and not set(steps[k:]) & set(marks)), None)
+    return 0 if at is None else len(steps) - at
 
 
 def _index_of(span: str, guide: Sequence[str]) -> int | None:
@@ -191,28 +214,53 @@ def _key(text: str) -> str:
     return " ".join(text.split()).translate(str.maketrans("{}", "()")).strip()
 
 
-def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, extra: str = "") -> str:
+def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, extra: str = "",
+            later: int = 0) -> str:
     """The guidance before a guided request's writes: how to do it, and whether to mark the steps done
     on the record's checklist once the customer has done them (a yes/no question the customer answers
     before any write). `extra`: what else the confirmation says (the values given: "This is for your
-    session, with the host key ...")."""
+    session, with the host key ..."). `later`: how many steps at the end are for later (`later`): the
+    guidance says which step lasts how long, and asks to mark the steps before it once they are done
+    ("Step 5 takes 24 hours, so it's for later. Once you've done steps 1 to 4, ...")."""
     listed = "\n".join(f"{k}. {s}" for k, s in enumerate(steps, 1))
     topic = action.removeprefix("take care of ") if action.startswith("take care of ") else ""
     intro = rng.choice(_INTRO_TOPIC).format(topic=topic) if topic else rng.choice(_INTRO).format(action=action)
-    ask = rng.choice(_ASK_ONE if len(steps) == 1 else _ASK).format(thing=thing)
+    now = len(steps) - later
+    if 0 < later and 0 < now:
+        span = takes_time(steps[now]) or ""
+        takes = "takes a night" if span == "overnight" else "waits for the next day" if span.endswith("day") and \
+            span.startswith("the ") else f"takes {span}" if span else "takes a while"
+        which = "it's" if later == 1 else "it and the steps after it are"
+        first = "step 1" if now == 1 else f"steps 1 and 2" if now == 2 else f"steps 1 to {now}"
+        ask = f"Step {now + 1} {takes}, so {which} for later. " + \
+            rng.choice(_ASK_NOW_ONE if now == 1 else _ASK_NOW).format(first=first, thing=thing)
+    else:
+        ask = rng.choice(_ASK_ONE if len(steps) == 1 else _ASK).format(thing=thing)
     body = f"{intro}\n{listed}" if steps else intro.rstrip(":") + "."
     return "\n".join(p for p in (body, extra, ask) if p)
 
 
-def effect(rng: random.Random, thing: str) -> str:
-    """"What will that change?" of a guided request: the checklist, and that the steps are the customer's."""
-    return f"{rng.choice(_EFFECT).format(thing=thing)} {rng.choice(_ASK_AGAIN)}"
+def effect(rng: random.Random, thing: str, steps: int = 0, later: int = 0) -> str:
+    """"What will that change?" of a guided request: the checklist, and that the steps are the customer's.
+    Where the last `later` of the `steps` told are for later (`later`), the question again names the
+    steps done now, and says the rest waits."""
+    said = rng.choice(_EFFECT).format(thing=thing)
+    now = steps - later
+    if 0 < later and 0 < now:
+        first = "step 1" if now == 1 else "steps 1 and 2" if now == 2 else f"steps 1 to {now}"
+        return f"{said} Once you've done {first}, shall I go ahead and mark {'it' if now == 1 else 'them'} done on the checklist? " \
+               f"{'The step' if later == 1 else 'The steps'} for later can wait."
+    return f"{said} {rng.choice(_ASK_AGAIN)}"
 
 
-def recorded(thing: str, steps: int) -> str:
+def recorded(thing: str, steps: int, later: int = 0) -> str:
     """What a guided request's writes did, as an action the report says done ("I've marked the steps
     done on your Wii's checklist."); no count, since the guidance leaves out lines that are no
-    instruction (a command's output) which the checklist still holds."""
+    instruction (a command's output) which the checklist still holds. `later`: steps told for later
+    (`later`) stay open: what was marked is the steps done so far."""
     many = "the step" if steps <= 1 else "the steps"
     whose = f"{thing}'" if thing.endswith("s") else f"{thing}'s"
+    if later:
+        return f"mark {many} you've done so far on {whose} checklist; {'the step' if later == 1 else 'the steps'} " \
+               f"for later {'stays' if later == 1 else 'stay'} open"
     return f"mark {many} done on {whose} checklist"

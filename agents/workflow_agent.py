@@ -922,27 +922,35 @@ class WorkflowAgent:
         will change, that only the checklist does (`guided.effect`)."""
         thing = S.thing_called(self.compiled.noun(plan.workflow.anchor.table), plan.workflow.goal)
         if last and ASKS_WHAT_CHANGES.search(last):
-            return G.effect(turn.rng, thing)
+            return G.effect(turn.rng, thing, len(self._told(plan)), self._for_later(plan))
         doing = S.action(plan.workflow.goal, main, known)
         written = {n for s in plan.steps if s.writes for n, (kind, _) in s.args.items() if kind == "const"}
         given = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
         extra = S.details(given, SECRET, said=doing, names=S.own_names(records(seen)), yours=self.yours(turn))
-        return G.confirm(turn.rng, doing, self._told(plan), thing, extra)
+        return G.confirm(turn.rng, doing, self._told(plan), thing, extra, later=self._for_later(plan))
 
     def _told(self, plan: Plan) -> list[str]:
         """The guide's steps the request's guidance tells (`guided.told`): those its writes mark done,
         and the guide's other action steps in their places. Every write of a guided request marks its
         step on the checklist, a step the customer takes (`customer_step`) or one of a software
         guide's own commands ("press level heading")."""
+        return G.told(self.compiled.domain.guide, self._told_spans(plan))
+
+    def _told_spans(self, plan: Plan) -> list[str | None]:
+        """The texts of the request's steps the guidance tells as marked (`_told`)."""
         steps = [(s, w) for s, w in zip(plan.steps, plan.workflow.steps) if s.tool in self.compiled.tools]
         first = next((k for k, (s, _) in enumerate(steps) if s.writes), len(steps))
         # (and a step between them that checks what the customer gives or the record's own name, "Pick a
         # reel based on your skill level", "Click the picture you want to hide": the customer takes it
         # too; it was left out of the steps told)
         key = next((e.primary_key for e in self.compiled.domain.entities if e.name == plan.workflow.anchor.table), "")
-        spans = [w.span.text if w.span else None for k, (s, w) in enumerate(steps)
-                 if s.writes or k > first and w.span and any(n != key for n in s.args)]
-        return G.told(self.compiled.domain.guide, spans)
+        return [w.span.text if w.span else None for k, (s, w) in enumerate(steps)
+                if s.writes or k > first and w.span and any(n != key for n in s.args)]
+
+    def _for_later(self, plan: Plan) -> int:
+        """How many of the steps the guidance tells are for later (`guided.later`)."""
+        spans = self._told_spans(plan)
+        return G.later(G.told(self.compiled.domain.guide, spans), G.marked(self.compiled.domain.guide, spans))
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
         """What an earlier read by the same tool still shows of the one record the read step `at`
@@ -1661,7 +1669,8 @@ class WorkflowAgent:
         what = S.action(plan.workflow.goal, _main_write(plan), said) if write else ""  # as the confirmation said
         if wrote and self._guided(plan):  # what the record now shows, never "I've connected a Wii to HD TV"
             marked = sum(1 for t, _ in _tool_results(turn.segment) if t in self.compiled.tools and self.compiled.tools[t].writes)
-            what = G.recorded(S.thing_called(self.compiled.noun(plan.workflow.anchor.table), plan.workflow.goal), marked)
+            what = G.recorded(S.thing_called(self.compiled.noun(plan.workflow.anchor.table), plan.workflow.goal), marked,
+                              later=self._for_later(plan))
         # a case's consequence is told before the change, and what it did as `besides`: not again
         # here, nor of a record the case did not hold for
         noun = self.compiled.noun(plan.workflow.anchor.table)

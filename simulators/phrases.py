@@ -265,6 +265,13 @@ DONE_YES = ["Yes, I've done them all now.", "Okay, all done on my side.", "Yep, 
             "Yes, all done: please mark them.", "Okay, I've been through them all.", "Sure, they're all done now.",
             "Yes, that's all done.", "Okay, done. That worked."]
 _GUIDED = re.compile(r"\bmark (?:them|it) done on the checklist\b", re.IGNORECASE)
+# a yes to guidance whose last steps are for later ("Step 5 takes 24 hours, so it's for later. Once
+# you've done steps 1 to 4, ..."): the customer has done the steps before the wait, and says the rest
+# waits; each starts with a word the assistant reads as yes
+DONE_SO_FAR = ["Yes, I've done those now. The rest will have to wait.", "Okay, those are done; I'll do the rest later.",
+               "Yep, I've done those so far.", "Yes, those are done: please mark them.",
+               "Sure, I've done those. I'll come back to the rest."]
+_FOR_LATER = re.compile(r"\b(?:it's|are) for later\b|\bfor later (?:can wait|stays? open)\b")
 
 
 def asked_part(said: str) -> str:
@@ -280,8 +287,10 @@ def guided(said: str) -> bool:
 
 def yes_to(said: str) -> list[str]:
     """The yeses that answer the assistant's `said`: that the steps are done, to guidance the
-    customer carries out themselves (`DONE_YES`), else `YES`."""
-    return DONE_YES if _GUIDED.search(said) else YES
+    customer carries out themselves (`DONE_YES`; the steps before a wait, `DONE_SO_FAR`), else `YES`."""
+    if _GUIDED.search(said):
+        return DONE_SO_FAR if _FOR_LATER.search(said) else DONE_YES
+    return YES
 NUDGES = ["Sorry, I didn't get a reply. Are you still there?", "Hello? I didn't see an answer."]
 # "Is this for the same rental, RA-1?": yes (each starts with a word the assistant reads as yes), or
 # another record, whose id follows

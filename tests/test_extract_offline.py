@@ -20,6 +20,7 @@ from gem_env.stages.filter import OfflineFilter
 from gem_env.stages.tasks import make_tasks
 from gem_env.tools import Domain
 from gem_env.tools.model import RequireStep
+from gem_env.tools.kinds import takes_time
 from gem_env.stages.extract.procedure_acts import ACTS as _ACTS
 from procedure_view import step_views
 
@@ -409,12 +410,17 @@ def _wikihow_sample(n: int) -> list[dict]:
 
 
 def test_wikihow_workflows_have_the_given_number_of_steps() -> None:
+    """As many workflow steps as the text's, up to a step that lasts longer than a visit ("Refrigerate
+    overnight.", "Cook the mixture on high for 4 to 5 hours."): the visit records the steps before it
+    (`tools.kinds.takes_time`); a text whose first step is one makes no domain."""
     ex = OfflineExtractor(archetypes=False)
     records = _wikihow_sample(200)
     exact = 0
     for rec in records:
+        steps = len(next((rec["steps"][:k] for k, s in enumerate(rec["steps"]) if takes_time(s) is not None), rec["steps"]))
         got = ex.extract(Document(id=rec["id"], text=rec["text"], title=rec.get("title", "")), RELEVANT)
-        exact += isinstance(got, Domain) and len(_text_steps(got.workflows[0])) == len(rec["steps"])
+        exact += (isinstance(got, Domain) and len(_text_steps(got.workflows[0])) == steps) if steps else \
+            not isinstance(got, Domain)
     assert exact / len(records) >= 0.9
 
 

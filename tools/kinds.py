@@ -139,6 +139,48 @@ CUSTOMER_STEP = "Record that the customer has done"
 def customer_step(description: str | None) -> bool:
     """Whether a tool described so records a step the customer takes themselves (`CUSTOMER_STEP`)."""
     return (description or "").startswith(CUSTOMER_STEP)
+
+
+_COUNT = r"(?:\d+(?:[.,]\d+)?(?:\s*(?:-|to|or)\s*\d+)?|a\s+few|several|a\s+couple\s+of|two|three|four|five|six|seven|" \
+         r"eight|nine|ten|twelve|fifteen|twenty|thirty|a|an|one)"
+_SPAN = rf"(?:(?:at\s+least|about|around|roughly|up\s+to|some|a\s+good)\s+)?{_COUNT}\s+(?:more\s+|full\s+|whole\s+)?" \
+        r"(?:hours?|days?|nights?|weeks?|months?|years?)"
+#: a step's words that say it lasts longer than a visit: a wait or a stretch of hours or more ("Wait 24
+#: hours.", "Try streaming for at least 3 months", "Do this routine for about 4 days", "having a perfect
+#: town for 15 days", "Let it dry overnight"), a change of nature or a game's to wait for ("Keep the
+#: Black Rose outside until it wilts", "Train it until it evolves"), a store built up by repeating
+#: ("Repeat until you have 1k of logs"). Minutes are not: a customer waits them out in the chat
+_TAKES_TIME = re.compile(
+    rf"\b(?:wait(?:ing)?|for|over)\s+(?P<span>{_SPAN})\b"
+    r"|\b(?P<night>overnight|the\s+next\s+day|the\s+following\s+day)\b"
+    r"|\buntil\s+(?:it|they|he|she|the\s+[\w-]+|your\s+[\w-]+)\s+(?:(?:is|are|has|have)\s+)?(?P<grows>wilts?|wilted|evolves?|evolved|"
+    r"grows?|grown|ripens?|ripe|sprouts?|sprouted|blooms?|bloomed|hatch(?:es|ed)?|dries|dried|hardens?|hardened|"
+    r"matures?|matured|heals?|healed|gets\s+fat|levels?\s+up)\b"
+    r"|\brepeat(?:\s+[\w,]+){0,4}?\s+until\s+you\s+have\b", re.IGNORECASE)
+#: words before a span that make it a condition or the length of a thing, not of the step: "Email
+#: iTunes if you don't mind waiting a few days" (the email is sent now; the answer takes the days), "a
+#: server certificate for 825 days", "Rent the car for 3 days", "book a room for two nights"
+_NOT_THE_STEPS = re.compile(r"\b(?:if|unless|in\s+case|when)\b[^.;]*$|\b(?:certificate|valid|validity|expire|expires|rent|"
+                            r"renting|book|booking|reserve|hire|lease|loan|licen[cs]e|subscription|warranty|pass|ticket|"
+                            r"trial|stay|plan)\b[^.;]{0,25}$", re.IGNORECASE)
+
+
+def takes_time(step: str) -> str | None:
+    """How long a customer's step takes, where it lasts longer than a visit (`_TAKES_TIME`): its span
+    as the step says it ("24 hours", "at least 3 months", "overnight"), "" where the step names none
+    ("until it wilts", "repeat until you have 1k of logs"); None for a step done within the chat (a
+    span in a condition, or a thing's own length, `_NOT_THE_STEPS`, is no wait). A line that ends
+    in a colon is a program's prompt or a list's lead-in, no step ("... certificate for 825 days:")."""
+    text = " ".join(step.split())
+    if text.endswith(":"):
+        return None
+    for m in _TAKES_TIME.finditer(text):
+        if _NOT_THE_STEPS.search(text[:m.start()]):
+            continue
+        if m.group("span"):
+            return m.group("span")
+        return m.group("night") or ""
+    return None
 #: things a person knows by their name, not by a record number: the kind of that name (values enough
 #: for a table's rows to be told apart; the record's field is `<noun>_name`): a how-to's customer
 #: names the one they mean ("the photo IMG_2041.jpg", "my contact Jessica Miller"). Anything else a

@@ -18,7 +18,7 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, customer_step
+from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, customer_step, takes_time
 from ...tools.render import is_money
 from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
@@ -194,6 +194,20 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
+        if not self.service and any(_CUT_EXAMPLE.search(i.step.text) for i in acts):
+            return Rejection(id=self.doc.id, stage="extract", reason=(
+                "a guide whose text lost what its steps show (a step ends at its example's \"(e.g.\"): "
+                "told, its steps point at code or values nobody sees"))
+        # a step that lasts longer than a visit ("Wait 24 hours.", "Try streaming for at least 3 months")
+        # and the steps after it are done later: the guide tells them, and the visit records only the
+        # steps before it (the customer cannot have waited 24 hours in the chat, nor be done with what
+        # follows the wait). A guide whose first act is such a step leaves nothing to record in a visit
+        wait = None if self.service else next((k for k, i in enumerate(acts) if takes_time(i.step.text) is not None), None)
+        if wait == 0:
+            return Rejection(id=self.doc.id, stage="extract", reason=(
+                f"a guide whose first step lasts longer than a visit (\"{_clean(acts[0].step.text, 80)}\"): nothing "
+                "the customer can do and report done in one"))
+        acts = acts if wait is None else acts[:wait]
         if not self.service and self._customers_own() and company_form(self.text, self.noun, acts) \
                 and any(i.kind == "write" for i in acts):
             return Rejection(id=self.doc.id, stage="extract", reason=(
@@ -739,7 +753,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 words = f"{lead.name}_{words}"
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen) or self._read_out_before(info, name) \
-                    or never_asked(name):
+                    or self._made_by_steps(info, name) or never_asked(name):
                 continue
             if info.kind == "write":  # "Update the address" sets it; "confirm with your PIN" checks it
                 mode = "set" if info.verb in _UPDATE_FIELD_VERBS else "match"
@@ -761,6 +775,15 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         at = next(j for j, i in enumerate(self.infos) if i is info)
         return any((i.verb, i.particle) in _READS_OUT and head in {tf.lemma(w) for w in i.object_words}
                    for i in self.infos[:at])
+
+    def _made_by_steps(self, info: StepInfo, name: str) -> bool:
+        """Whether the step, or one before it, makes what a field names ("Generate authentication keys
+        locally and install the public key"): the key is the key pair the steps generate, which the
+        customer does not have before them (the assistant asked "Could you send me the public key?" up
+        front, and took a GPG key id for it)."""
+        head = tf.lemma(name.split("_")[-1])
+        at = next(j for j, i in enumerate(self.infos) if i is info)
+        return any(i.verb in _MAKES and head in {tf.lemma(w) for w in i.object_words} for i in self.infos[:at + 1])
 
     def _verified_flag(self, info: StepInfo) -> _Require:
         """"Verify the customer's identity": a flag on the record the step requires, named by the
@@ -907,6 +930,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 #: a record's kind that is a word the customer is known by (`signed_in`: their email), in full
 _NAMED_IN_FULL = {"email": "email_message"}
 
+#: a step cut where its example began ("... and give it an id like described in the previous
+#: method.(e.g."): the scraped text lost the code its steps show
+_CUT_EXAMPLE = re.compile(r"\((?:e\.g\.|i\.e\.|for\s+example|for\s+instance|example:?)\W*$", re.IGNORECASE)
+#: verbs whose object the step brings into being ("Generate authentication keys", "Create a key pair")
+_MAKES = frozenset({"generate", "create", "make", "produce"})
 _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait", "be", "keep", "avoid", "do", "never"})
 #: words that make an instruction conditional ("If the CDs are mounted, unmount them first", "File an
 #: appeal within 30 days of the order")

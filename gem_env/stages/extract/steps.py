@@ -475,10 +475,28 @@ def is_pointer(text: str) -> bool:
     return _POINTER.search(text) is not None
 
 
+#: a step that says how things are or will be, not what to do: a subject of its own with a finite
+#: verb ("She's stuck in a tree.", "When you face him, he won't join your team at the first battle.",
+#: "When you find the walrus with the backpack, that's Wendell."), what the reader will be or get
+#: ("You should be holding no weapons.", "Once installation is complete, you might be prompted to
+#: install DirectX 9.0c."), or an extra they may add ("You can even put music on for breeding."). Not
+#: one that goes on to what to do ("There's a good chance you'll get launched over your bars, so strap
+#: on your helmet"), nor "you should first do a minimal upgrade", "you can open the connection", nor an
+#: option that is the guide's point ("You can also hold a dumbbell in your hands", of an advanced version)
+_SAYS_HOW_IT_IS = re.compile(
+    r"^\W*(?:(?:when|once|if|after|as\s+soon\s+as)\b[^,;:]{0,80},\s*)?"
+    r"(?:(?:he|she|it|they|that|this|there)(?:['’]s\b|\s+(?:is|are|was|were|won['’]t|will|would|can['’]t|cannot|"
+    r"doesn['’]t|don['’]t|isn['’]t|aren['’]t|has|have|had|should|might|may)\b)"
+    r"|you(?:['’]ll|\s+(?:should|will|would|might|may|must))\s+(?:now\s+)?(?:be|get|see|notice|hear)\b"
+    r"|you\s+can\s+even\b)", re.IGNORECASE)
+_SO_DO = re.compile(r"[,;]\s+(?:so|then|and)\s+(?!you\b|it\b|that\b|they\b|he\b|she\b|there\b)[a-z]+", re.IGNORECASE)
+
+
 def is_note(text: str) -> bool:
     """A step that is no act: something to understand, know or enjoy, or a pointer to more text
-    (`_NOTE`); it stays in the guide, and no tool call does it."""
-    return bool(_NOTE.match(text))
+    (`_NOTE`), or a sentence that says how things are or will be (`_SAYS_HOW_IT_IS`); it stays in
+    the guide, and no tool call does it."""
+    return bool(_NOTE.match(text)) or bool(_SAYS_HOW_IT_IS.match(text)) and not _SO_DO.search(text)
 
 
 def _cut_names_joined(steps: list[tf.Step], text: str) -> list[tf.Step]:

@@ -1,0 +1,55 @@
+"""A how-to's steps are the guide's acts (review 59, row 6 and "left"): a line that says how things are
+("When you face him, he won't join your team at the first battle.", "She's stuck in a tree.", "You
+should be holding no weapons.", "You can even put music on for breeding.") is no step to tell or mark;
+and a guide whose text lost the code its steps show ("give it an id like described in the previous
+method.(e.g.") makes no domain: told, its steps point at what nobody sees."""
+from __future__ import annotations
+
+from gem_env.agents import guided as G
+from gem_env.documents import Document, Rejection, Verdict
+from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.stages.extract.steps import is_note
+from gem_env.tools import Domain
+from gem_env.tools.kinds import customer_step
+
+GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+ZAPDOS = Document(id="openpi:Get-Zapdos", title="How to Get Zapdos in Mystery Dungeon Blue", text=(
+    "1. Beat Rayquaza and finish the game.\n2. Go to Mount Thunder.\n3. Finish the maze and save.\n"
+    "4. When you face him, he won't join your team at the first battle.\n"))
+JQUERY = Document(id="wikihow-goal-step:360", title="How to Create Link Same HTML Document - Using jQuery", text=(
+    "1. Open previously created document that contains the HTML code you wish to modify.\n"
+    "2. Add the following to the <head> tag like shown below.\n"
+    "3. Locate the element that you wish to click on for the scroll function and give it an id like described "
+    "in the previous method.(e.g.\n4. Give the element that you wish to scroll to an id.(e.g.\n"))
+
+
+def test_a_line_that_says_how_things_are_is_a_note() -> None:
+    for said in ("She's stuck in a tree.", "When you face him, he won't join your team at the first battle.",
+                 "When you find the walrus with the backpack, that's Wendell.", "You should be holding no weapons.",
+                 "You can even put music on for breeding.",
+                 "Once installation is complete, you might be prompted to install DirectX 9.0c."):
+        assert is_note(said), said
+    for act in ("Whack the tree until she falls down.", "You can log into Yahoo Mail on your PSP.",
+                "There's a good chance you'll get launched over your bars, so strap on your helmet.",
+                "Once these new package sources are registered, you should first do a minimal upgrade.",
+                "Once this configuration is complete, you can open the ADSL connection with pon dsl-provider.",
+                "Go to Mount Thunder."):
+        assert not is_note(act), act
+    # and the guidance does not tell one where no write marks it
+    assert G.instructions(["Go to Mount Thunder.", "She's stuck in a tree.", "You should be holding no weapons.",
+                           "When you face him, he won't join your team at the first battle."]) == ["Go to Mount Thunder."]
+
+
+def test_a_statement_in_the_guide_is_neither_told_nor_marked() -> None:
+    domain = OfflineExtractor(archetypes=False).extract(ZAPDOS, GENERAL)
+    assert isinstance(domain, Domain), domain
+    assert domain.guide[-1].startswith("When you face him")  # (the prompt's guide still has it)
+    spans = [s.span.text for w in domain.workflows for s in w.steps if s.span
+             and customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
+    assert spans and not any("join your team" in s for s in spans), spans
+    assert not any("join your team" in line for line in G.told(domain.guide, spans)), G.told(domain.guide, spans)
+
+
+def test_a_guide_whose_examples_were_cut_from_its_text_makes_no_domain() -> None:
+    out = OfflineExtractor(archetypes=False).extract(JQUERY, GENERAL)
+    assert isinstance(out, Rejection) and "(e.g." in out.reason, out
