@@ -1406,17 +1406,25 @@ def _patched(read: Any, reply: Any) -> bool:
 def _unnamed_change(read: Any, reply: Any, changed: Footprint | None, keys: dict[str, str]) -> bool:
     """Whether the write may have changed a field `read` shows of a record its `reply` does not
     name: a fraud dispute's reply names the dispute, not the card it froze, which the customer's
-    list of cards still shows as active (so the list is read again before it is offered)."""
+    list of cards still shows as active (so the list is read again before it is offered). Not when
+    the reply tells each such field as the read shows it ("card_status": "frozen" of a card listed
+    as frozen already): nothing the read shows changed."""
     if changed is None or not isinstance(reply, dict) or set(reply) == {"error"}:
         return False
     for table, (rows, sets) in changed.items():
         pk = keys.get(table)
         if pk is None or pk in reply or not sets:
             continue
+        noun = pk[:-3] if pk.endswith("_id") else pk
         for d in _records_in(read):
-            if pk in d and sets & set(d) and (ANY in rows or str(d[pk]) in {str(k) for k in rows}):
+            if pk in d and sets & set(d) and (ANY in rows or str(d[pk]) in {str(k) for k in rows}) \
+                    and not all(reply.get(f"{noun}_{f}", _UNSAID) == d[f] for f in sets & set(d)):
                 return True
     return False
+
+
+_UNSAID = object()
+"""A value no reply holds (`_unnamed_change`: a field the reply does not tell may have changed)."""
 
 
 def _lists_in(value: Any) -> list[list[Any]]:
