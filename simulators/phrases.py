@@ -285,7 +285,7 @@ def yes_to(said: str) -> list[str]:
 # the answer to what the assistant offers once a request is done ("While we're at it, would you like me
 # to transfer the $50 opening deposit ... now?"), in the persona's voice; each yes starts with a word the
 # assistant reads as yes, each no with one it reads as no
-OFFER_YES = {
+TAKES_OFFER = {
     "polite": ["Yes, please, that would be helpful.", "Yes please, if you could.", "Yes, that would be great, thank you."],
     "busy": ["Yes, do it now.", "Sure, go ahead.", "Yep, do it."],
     "careful": ["Yes, please go ahead with that.", "Yes, that sounds sensible. Please do.", "Okay, yes, please."],
@@ -293,7 +293,7 @@ OFFER_YES = {
     "direct": ["Yes, do that.", "Yes.", "Okay, do it."],
     "frustrated": ["Yes, might as well get it done.", "Yes, go ahead.", "Yes, fine, do it."],
 }
-OFFER_NO = {
+TURNS_DOWN_OFFER = {
     "polite": ["No, thank you, I'll sort that out myself.", "No thanks, not right now.", "No, I'd rather leave it for now, thanks."],
     "busy": ["No, not now.", "Nah, I'll do it later.", "No, leave it for now."],
     "careful": ["No, I'd rather hold off on that for now.", "No, thank you. I'll arrange it myself.", "No, not just yet."],

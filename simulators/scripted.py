@@ -291,7 +291,7 @@ class ScriptedUser:
                 goodbyes = self._relieved(rng, next((text for role, text in turns if role == "user"), "")) or goodbyes
             return f"{rng.choice(goodbyes)} {STOP}"
         if offer_asked(said):  # what the service offers once the request is done: as the scenario says
-            return rng.choice(self._fitting(P.OFFER_YES if current.offer == "yes" else P.OFFER_NO))
+            return rng.choice(self._fitting(P.TAKES_OFFER if current.offer == "yes" else P.TURNS_DOWN_OFFER))
         email = self._value("email", current)
         if says_not_found(said) and isinstance(email, str) and email in said:  # their email is on nobody's record
             who = {k: v for k in WHO_ELSE if (v := self._value(k, current)) is not None}
