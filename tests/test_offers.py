@@ -104,7 +104,8 @@ def test_the_agent_offers_right_after_the_write_and_does_what_the_answer_says(op
             assert "transferred" in after and _LINE not in after
         else:
             assert _LINE in after
-            assert not any(c["function"]["name"] == "transfer_funds"
+            assert not any(c["function"]["name"] == "transfer_funds"  # (a transfer the customer asks for later is theirs)
+                           and json.loads(c["function"]["arguments"]) == t.offers[0].arguments
                            for m in r.messages[at:] for c in m.get("tool_calls") or [])
 
 

@@ -360,8 +360,9 @@ class WorkflowOffer(_Strict):
     said: dict[str, str] = Field(default_factory=dict, description="the values the offer names: name -> expression "
                                                                    "over the workflow's results")
     if_no: str = Field(default="", description="what the text says to tell a customer who says no, to them")
-    takes: str = Field(default="true", description="whether this customer takes the offer: an expression over "
-                                                  "`row` (the anchor) and the workflow's results, for the tasks")
+    takes: str = Field(default="true", description="whether this customer can take the offer (the money is there): "
+                                                  "an expression over `row` (the anchor) and the workflow's results, "
+                                                  "for the tasks, which draw whether they do")
     span: Span | None = None
 
 

@@ -120,10 +120,10 @@ class Offers:
         source = f"first({listed})"
         amount = f"first([p.{DEPOSIT_FIELD} for p in offered if lower(p.name) == lower(product_name)])"
         fld = mv.amount_field
-        # the customer says yes by a trait of theirs, where the money is there to move (no yes to a
-        # transfer that would fail)
+        # the customer can say yes where the money is there to move (no yes to a transfer that would
+        # fail); whether they do is the task's draw (`tasks.offers`)
         enough = f"len([x for x in rows('{self.mains}', {{{self.main_pk}: {source}}}) if x.{fld} >= {amount}]) > 0"
-        takes = f"(len(row.first_name) + len(row.last_name)) % 2 == 0 and {source} != null and {enough}"
+        takes = f"{source} != null and {enough}"
         noun = m.replace("_", " ")
         said_kind = f"{kinds[0]} {noun}" if kinds else noun
         return {"step": {"tool": f"{mv.verb}_{mv.obj}", "as": "funded",

@@ -222,7 +222,7 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
         return reason
     _open_before_write(compiled, actions, sandbox, snap)
     request = _request("complete", wf, knows, rng, actions, sandbox=sandbox, before=snap, describe=describe)
-    offered = make_offer(wf, row, knows, env, sandbox)  # (after its write: the customer takes it or not)
+    offered = make_offer(wf, row, knows, env, sandbox, rng)  # (after its write: the customer takes it or not)
     if offered is not None:
         request.offer = "yes" if offered[0].taken else "no"
         actions += offered[1]

@@ -3,6 +3,8 @@ this customer takes it (the offer's `takes`, a trait of theirs: both answers occ
 do, the offered write made in the sandbox after the request's own."""
 from __future__ import annotations
 
+import hashlib
+import random
 import re
 from typing import Any
 
@@ -17,17 +19,24 @@ _FIGURE = re.compile(r"\$?\d[\d,]*(?:\.\d+)?(?:\s+(?:business\s+)?(?:days?|weeks
 
 
 def make_offer(wf: Workflow, row: dict[str, Any], knows: dict[str, Any], env: dict[str, Any],
-               sandbox: Sandbox) -> tuple[Offered, list[GoldAction]] | None:
+               sandbox: Sandbox, rng: random.Random) -> tuple[Offered, list[GoldAction]] | None:
     """The offer after the workflow's steps (`env`: their results), taken or not by this customer
-    (the offer's `takes`, over their `row`), and the gold actions it adds (its write, when taken);
-    None when the workflow offers nothing or its write cannot be worked out."""
+    (where they can: the offer's `takes`, over their `row`; whether they do: one in two, by the
+    task's draw `rng`, read without taking a number from it, so the rest of the session is as
+    it would be without the offer), and the gold actions it adds (its write, when taken); None
+    when the workflow offers nothing or its write cannot be worked out."""
     if wf.offer is None:
         return None
     try:
-        takes = bool(compile_expr(wf.offer.takes)({**env, "row": row}, sandbox))
+        can = bool(compile_expr(wf.offer.takes)({**env, "row": row}, sandbox))
     except ExprError:
         return None
-    return answer_offer(wf, knows, env, sandbox, takes)
+    return answer_offer(wf, knows, env, sandbox, can and _coin(rng))
+
+
+def _coin(rng: random.Random) -> bool:
+    """Heads or tails from the generator's state (the same for the same task and seed), leaving it as it is."""
+    return int(hashlib.sha256(repr(rng.getstate()).encode()).hexdigest(), 16) % 2 == 0
 
 
 def answer_offer(wf: Workflow, knows: dict[str, Any], env: dict[str, Any], sandbox: Sandbox,
