@@ -174,3 +174,13 @@ def test_a_refined_session_answers_the_offer_as_its_parent():
         assert v.task.expected_state_hash == t.expected_state_hash
         assert json.dumps([a.arguments for a in v.task.gold_actions if a.tool == "transfer_funds"]) == \
             json.dumps([a.arguments for a in t.gold_actions if a.tool == "transfer_funds"])
+
+
+def test_the_reads_the_offer_names_are_kept_for_it(opening):
+    """A later opening in the same session reuses the profile and the product list read before: they
+    are bound for the offer all the same (`Step.needed`; a chained second opening was made with no
+    offer, and its no line never said)."""
+    from gem_env.agents.plans import compile_plan
+    d, compiled, _, _ = opening
+    plan = compile_plan(next(w for w in d.workflows if w.name == "open_account"), compiled)
+    assert {s.as_ for s in plan.steps if s.needed} >= {"offered", "profile"}
