@@ -133,6 +133,9 @@ def compile_plan(wf: Workflow, compiled: CompiledDomain) -> Plan:
     read_later: set[str] = set()
     for src in wf.tells.values():
         read_later |= compile_expr(src).names
+    if wf.offer is not None:  # what the offer after the write names and takes (`agents.offers`)
+        for src in [*wf.offer.said.values(), *(b.result for b in wf.offer.step.args.values() if b.result)]:
+            read_later |= compile_expr(src).names
     for step, s in reversed(list(zip(steps, wf.steps))):
         step.needed = bool(step.as_ and step.as_ in read_later)
         for b in s.args.values():

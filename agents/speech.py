@@ -1183,7 +1183,7 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
            looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "",
            kept: frozenset[str] = frozenset(), recorded: bool = False, taken: frozenset[str] = frozenset(),
-           handed: bool = False, of: str = "") -> str:
+           handed: bool = False, of: str = "", ending: str | None = None) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
@@ -1219,7 +1219,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     given = {k[:-3].replace("_", " ") for k, _ in facts if k.endswith("_id")}
     after = guide(rng, [r for g in guidance or [] if not _COSTS.search(g) for r in [past_given(g, given)] if r]) \
         if wrote else ""
-    ending = pick(rng, B.HANDED_OVER) if handed and not next_up else close(rng, going_on, next_up)
+    if ending is None:  # (`ending` given: what is asked in place of the close, an offer)
+        ending = pick(rng, B.HANDED_OVER) if handed and not next_up else close(rng, going_on, next_up)
     return " ".join(p for p in (opener, *told, note, after, ending) if p)
 
 

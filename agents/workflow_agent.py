@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
+from gem_env.tools.offers import offer_asked
 from gem_env.tools.model import InsertStep, RequireStep, every_step
 from gem_env.tools.referring import (ANOTHER_RECORD, LISTED, ONLY_FITTING, PEOPLE, PROPOSED_PART, PROPOSED_RECORD,
                                      RECORD_ID, SPOKEN, asking_for_id, listed_by_detail, moved, part_words)
@@ -32,6 +33,7 @@ from gem_env.tools.signed_in import signed_in_facts
 
 from . import banks as B
 from . import guided as G
+from . import offers as O
 from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case, once_done
@@ -806,7 +808,36 @@ class WorkflowAgent:
                     return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known), plan=plan)
                 return self._before_write(plan, step.tool, args, (called, calls, done), confirmed is False, known, turn)
             return _call(tool, self.as_now(args, tool, turn) if stand_in else args, turn)
+        if plan.workflow.offer is not None and wrote:  # what the text offers once the write is done
+            offered = self._offered(plan, env, turn, results[done:], known, besides)
+            if offered is not None:
+                return offered
         return self._report(plan, env, wrote, turn, besides)
+
+    def _offered(self, plan: Plan, env: dict[str, Any], turn: _Turn, after: list[tuple[str, Any]],
+                 known: dict[str, Any], besides: Sequence[tuple[str, Any, str]]) -> dict[str, Any] | None:
+        """The offer the text makes once the request's write is done (`agents.offers`): asked with the
+        result told, made on a yes (its call, then what it did), or on a no the text's line for it;
+        None where it cannot be made (nothing to move the money from): the result told as ever."""
+        offer = plan.workflow.offer
+        assert offer is not None
+        values = O.offer_values(offer, env, self._rt)
+        if values is None:
+            return None
+        asked, answer = O.asked_answer(turn.segment)
+        if not asked:
+            return self._report(plan, env, True, turn, besides, ending=O.question(turn.rng, offer, values))
+        if answer is None:
+            return None
+        if not answer:
+            return _say(f"{O.declined(turn.rng, offer)} {turn.close()}".strip())
+        if not after:
+            args = O.offer_args(offer, env, self._rt, known)
+            return _call(offer.step.tool, args, turn) if args is not None else None
+        tool, result = after[0]
+        if isinstance(result, dict) and set(result) == {"error"}:
+            return self._failed(plan, tool, result["error"], [], turn)
+        return _say(f"{O.done(turn.rng, offer, values, result)} {turn.close()}".strip())
 
     def _before_write(self, plan: Plan, tool: str, args: dict[str, Any],
                       read: tuple[list[tuple[str, dict[str, Any], Any]], list[tuple[str, dict[str, Any], Any]], int],
@@ -1635,7 +1666,7 @@ class WorkflowAgent:
         return pk, value
 
     def _report(self, plan: Plan, env: dict[str, Any], wrote: bool, turn: _Turn,
-                besides: Sequence[tuple[str, Any, str]] = ()) -> dict[str, Any]:
+                besides: Sequence[tuple[str, Any, str]] = (), ending: str | None = None) -> dict[str, Any]:
         """The result told; `besides`: records the write's conditions moved ("Your card CRD-1 has been
         frozen too.", after a fraud dispute)."""
         write = next((st.tool for st in plan.steps if st.writes), "")
@@ -1689,7 +1720,8 @@ class WorkflowAgent:
                              next_up=turn.next_up, looked_now=turn.looked_now,
                              made=self._inserts.get(write) if write else None, thing=thing,
                              kept=frozenset(kept), recorded=bool(wrote and self._guided(plan)),
-                             taken=self._nouns, handed=bool(wrote and self._handoff and plan.workflow.name == self._handoff[0])))
+                             taken=self._nouns, handed=bool(wrote and self._handoff and plan.workflow.name == self._handoff[0]),
+                             ending=ending))
 
     def _read_before_write(self, turn: _Turn, table: str) -> dict[str, Any]:
         """The values the reads still true and the request's own before its first write showed of
@@ -1902,7 +1934,8 @@ def _confirmation(segment: list[dict[str, Any]]) -> bool | None:
     spoken = [m for m in segment if m.get("role") in ("user", "assistant") and not m.get("tool_calls")]
     answer = None
     for a, u in zip(spoken, spoken[1:]):
-        if a["role"] == "assistant" and u["role"] == "user" and asks_confirmation(a.get("content") or ""):
+        if a["role"] == "assistant" and u["role"] == "user" and asks_confirmation(a.get("content") or "") \
+                and not offer_asked(a.get("content") or ""):  # (an offer after the write is no confirmation of it)
             text = u.get("content") or ""
             if (only := ONLY_FITTING.search(a.get("content") or "")) and _not_that_one(text, only["id"]):
                 answer = None  # not the record they mean: no answer about the change yet

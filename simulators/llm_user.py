@@ -49,6 +49,9 @@ def system_prompt(scenario: Scenario, current: int = 0) -> str:
     lines += [
         "When the assistant asks you to confirm an action, "
         + ("confirm it." if request.confirm else "decline: you do not want it done."),
+        *(["Once it is done, if the assistant offers to do something more for it (such as moving money into a "
+           "new account now), " + ("accept." if request.offer == "yes" else "say no, thank you.")]
+          if request.offer else []),
         "",
         "Rules:",
         "- Write only the customer's next message: short and natural. Never write as the assistant.",

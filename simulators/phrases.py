@@ -291,6 +291,27 @@ def yes_to(said: str) -> list[str]:
     if _GUIDED.search(said):
         return DONE_SO_FAR if _FOR_LATER.search(said) else DONE_YES
     return YES
+
+
+# the answer to what the assistant offers once a request is done ("While we're at it, would you like me
+# to transfer the $50 opening deposit ... now?"), in the persona's voice; each yes starts with a word the
+# assistant reads as yes, each no with one it reads as no
+TAKES_OFFER = {
+    "polite": ["Yes, please, that would be helpful.", "Yes please, if you could.", "Yes, that would be great, thank you."],
+    "busy": ["Yes, do it now.", "Sure, go ahead.", "Yep, do it."],
+    "careful": ["Yes, please go ahead with that.", "Yes, that sounds sensible. Please do.", "Okay, yes, please."],
+    "friendly": ["Yes please, that'd be great!", "Yes please, go for it!", "Sure, that would be lovely."],
+    "direct": ["Yes, do that.", "Yes.", "Okay, do it."],
+    "frustrated": ["Yes, might as well get it done.", "Yes, go ahead.", "Yes, fine, do it."],
+}
+TURNS_DOWN_OFFER = {
+    "polite": ["No, thank you, I'll sort that out myself.", "No thanks, not right now.", "No, I'd rather leave it for now, thanks."],
+    "busy": ["No, not now.", "Nah, I'll do it later.", "No, leave it for now."],
+    "careful": ["No, I'd rather hold off on that for now.", "No, thank you. I'll arrange it myself.", "No, not just yet."],
+    "friendly": ["No thanks, I'll take care of it myself!", "Nope, I'm good for now, thanks!", "No, that's okay, thank you!"],
+    "direct": ["No.", "No, not now.", "No thanks."],
+    "frustrated": ["No, I'll deal with that myself.", "No, not today.", "No, leave it."],
+}
 NUDGES = ["Sorry, I didn't get a reply. Are you still there?", "Hello? I didn't see an answer."]
 # "Is this for the same rental, RA-1?": yes (each starts with a word the assistant reads as yes), or
 # another record, whose id follows

@@ -50,6 +50,9 @@ class Request(BaseModel):
         "with `clears`: what changed since the hold it lifts, in the user's words (\"I found it again\")"))
     retry: bool = Field(default=False, exclude_if=lambda v: not v, description=(
         "the request refused before, asked again now that what stopped it is cleared"))
+    offer: str = Field(default="", exclude_if=lambda v: not v, description=(
+        "the answer to what the assistant offers once the request is done (`WorkflowOffer`): \"yes\" or "
+        "\"no\"; none given: no"))
     twin: bool = Field(default=False, exclude_if=lambda v: not v, description=(
         "of a request the user turns down: the same change is asked for on another of their records in "
         "the session, so what they say no for is this record, not the change (\"I'd rather keep that one\")"))

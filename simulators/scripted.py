@@ -18,6 +18,7 @@ from gem_env.tools.reasons import of_person, own_words, says_reason
 from . import phrases as P
 from .declining import TALK_IT_OVER, decline
 from .base import STOP, asks_confirmation, visible_turns
+from gem_env.tools.offers import offer_asked
 from .refined import says_not_found
 from .reply_random import reply_random
 from .scenario import Request, Scenario, humanize
@@ -289,6 +290,8 @@ class ScriptedUser:
             if goodbyes is P.GOODBYES:  # the last went through
                 goodbyes = self._relieved(rng, next((text for role, text in turns if role == "user"), "")) or goodbyes
             return f"{rng.choice(goodbyes)} {STOP}"
+        if offer_asked(said):  # what the service offers once the request is done: as the scenario says
+            return rng.choice(self._fitting(P.TAKES_OFFER if current.offer == "yes" else P.TURNS_DOWN_OFFER))
         email = self._value("email", current)
         if says_not_found(said) and isinstance(email, str) and email in said:  # their email is on nobody's record
             who = {k: v for k in WHO_ELSE if (v := self._value(k, current)) is not None}

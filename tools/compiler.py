@@ -170,10 +170,41 @@ def _check_workflow(i: int, wf: Workflow, tools: dict[str, CompiledTool], tables
     for key, src in wf.tells.items():
         scope.where = f"{where}.tells.{key}"
         scope.expr(src)
+    if wf.offer is not None:  # the offered write: after the workflow's steps, with their results
+        _check_offer(wf, tools, scope, row_scope, f"{where}.offer")
     try:
         wf.goal.format(**{k: "" for k in wf.knows})
     except (KeyError, IndexError, ValueError) as err:
         raise CompileError(f"{where}.goal: placeholder {err} is not something the user knows") from None
+
+
+def _check_offer(wf: Workflow, tools: dict[str, Any], scope: Any, row_scope: Any, where: str) -> None:
+    offer = wf.offer
+    assert offer is not None
+    tool = tools.get(offer.step.tool)
+    if tool is None or not tool.writes:
+        raise CompileError(f"{where}.step: '{offer.step.tool}' is no write tool of the domain")
+    params = {p.name: p for p in tool.spec.parameters}
+    for arg, b in offer.step.args.items():
+        if arg not in params:
+            raise CompileError(f"{where}.step.args: '{offer.step.tool}' has no parameter '{arg}'")
+        if b.user is not None and b.user not in wf.knows:
+            raise CompileError(f"{where}.step.args.{arg}: the user does not know '{b.user}'")
+        if b.result is not None:
+            scope.where = f"{where}.step.args.{arg}"
+            scope.expr(b.result)
+    missing = [p for p, spec in params.items() if spec.required and p not in offer.step.args]
+    if missing:
+        raise CompileError(f"{where}.step: no binding for required parameter(s) {missing}")
+    for key, src in offer.said.items():
+        scope.where = f"{where}.said.{key}"
+        scope.expr(src)
+    try:
+        offer.offer.format(**{k: "" for k in offer.said})
+    except (KeyError, IndexError, ValueError) as err:
+        raise CompileError(f"{where}.offer: placeholder {err} is not one of its values") from None
+    both = fx.Scope(scope.tables, {**scope.names, **row_scope.names}, f"{where}.takes")
+    both.expr(offer.takes)
 
 
 @dataclass

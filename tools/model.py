@@ -366,6 +366,24 @@ class Anchor(_Strict):
     filter: str | None = None
 
 
+class WorkflowOffer(_Strict):
+    """A write the service's text tells the agent to offer once the workflow's own write is done
+    ("Ask the customer if they would like you to transfer the opening deposit from their checking
+    account now. If yes, use transfer_funds ... If no, inform them they have 30 days to fund the
+    account"): the customer decides; on yes `step` is made, on no `if_no` is told."""
+
+    step: WorkflowStep = Field(description="the offered write; its arguments may read the workflow's results")
+    offer: str = Field(description="what is offered, to the customer, with {name} placeholders of `said`: "
+                                   "\"move the {amount} opening deposit from your checking account {source} into it\"")
+    said: dict[str, str] = Field(default_factory=dict, description="the values the offer names: name -> expression "
+                                                                   "over the workflow's results")
+    if_no: str = Field(default="", description="what the text says to tell a customer who says no, to them")
+    takes: str = Field(default="true", description="whether this customer can take the offer (the money is there): "
+                                                  "an expression over `row` (the anchor) and the workflow's results, "
+                                                  "for the tasks, which draw whether they do")
+    span: Span | None = None
+
+
 class Workflow(_Strict):
     name: str
     goal: str = Field(description="the user's goal in words; {name} placeholders take user knowledge")
@@ -379,6 +397,8 @@ class Workflow(_Strict):
     )
     category: str = "general"
     span: Span | None = None
+    offer: WorkflowOffer | None = Field(default=None, exclude_if=lambda v: v is None, description=(
+        "a write the text tells the agent to offer once this workflow's write is done"))
 
 
 # ---------------------------------------------------------------- domain

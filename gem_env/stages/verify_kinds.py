@@ -24,6 +24,7 @@ from ..tools.referring import ONLY_FITTING
 from ..trajectory import Check
 from .tasks import Task
 from .verify_text import said
+from .verify_offers import offers_check
 
 _NO = re.compile(r"^\W*(?:no\b|nope\b|nah\b|actually,? no\b|don't\b|do not\b)|\bchanged my mind\b|\brather not\b|"
                  r"\bhold off\b|\bdon't (?:do|go ahead|proceed)\b|\bnot (?:now|go ahead)\b", re.IGNORECASE)
@@ -42,6 +43,8 @@ def kind_checks(task: Task, messages: list[dict[str, Any]], compiled: CompiledDo
         checks.append(_asked_which(task, messages, compiled))
     if any(r.compare for r in task.scenario.requests):
         checks.append(_named_the_most(task, messages))
+    if any(not o.taken for o in task.offers):  # a no to what was offered after the write: its line told
+        checks.append(offers_check(task, messages, gives_reason))
     return checks
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ...tools.render import ENDED, is_count
 from .service_feature import Feature, present
+from .service_offers import DEPOSIT_FIELD
 from ...text.words import indefinite
 from .specialise import STARTED, Found, Specialisation
 
@@ -226,14 +227,17 @@ class Openings:
         names = self.sp.products.value
         # "up to 35 supported currencies": a number of things is a count ("35 supported currencies")
         counts = {f: int(v.value) for f, v in facts.items() if v.value.isdigit() and is_count(f, int(v.value))}
+        deposits = self.deposit_rows()
         return {"name": self.catalogs, "primary_key": self.catalog_pk,
                 "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                               "args": {"text": self.pattern(self.sp.catalog)}}},
                            {"name": "name"}, {"name": kind, "values": list(self.a.product_kinds())},
+                           # what a new one needs paid in, where the text offers to move it (service_offers)
+                           *([{"name": DEPOSIT_FIELD, "type": "number"}] if deposits else []),
                            *[{"name": f, "default": None, **({"type": "integer"} if f in counts else {})}
                              for f in facts]],
                 # the facts the text states are its title product's; another product's are not known
-                "data": [{"name": n, kind: self._kind_of(n),
+                "data": [{"name": n, kind: self._kind_of(n), **({DEPOSIT_FIELD: deposits[i]} if deposits else {}),
                           **{f: (counts.get(f, v.value) if i == 0 else None) for f, v in facts.items()}}
                          for i, n in enumerate(names)]}
 
@@ -382,7 +386,8 @@ class Openings:
                           {"tool": f"get_{o}_details", "args": {opk: {"result": f"owner.{opk}"}}, "as": "profile"},
                           {"tool": f"{verb}_{m}", "as": "opened",
                            "args": {opk: {"result": f"owner.{opk}"}, self.catalog_pk: {"result": pick}}}],
-                "tells": {self.main_pk: f"opened.{self.main_pk}", **told}}
+                "tells": {self.main_pk: f"opened.{self.main_pk}", **told},
+                **({"offer": offer} if (offer := self.deposit_offer()) else {})}
 
 
 def _shift_years(clock: str, years: int) -> str:

@@ -12,6 +12,7 @@ from .service_extensions import EXTENSIONS
 from .service_feature import Feature
 from .service_issue import ISSUING
 from .service_moves import MOVES
+from .service_offers import OFFERS
 from .service_perks import PERKS
 from .service_places import PLACES
 from .service_products import OPENINGS
@@ -20,7 +21,7 @@ from .service_tiers import TIERS
 from .service_tracking import TRACKING
 
 FEATURES: tuple[Feature, ...] = (BOOKINGS, REBOOKING, PLACES, CONNECTIONS, MOVES, OPENINGS, TIERS, PERKS, CERTIFICATES,
-                                 ISSUING, ADDITIONS, EXCHANGES, TRACKING, EXTENSIONS, CYCLES)
+                                 ISSUING, ADDITIONS, EXCHANGES, TRACKING, EXTENSIONS, CYCLES, OFFERS)
 #: the features' methods, the bases of `ToolKit` after its reads, writes and workflows
 MIXINS: tuple[type, ...] = tuple(dict.fromkeys(f.mixin for f in FEATURES))
 

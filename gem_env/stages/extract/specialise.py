@@ -122,6 +122,7 @@ class Specialisation:
     eligibility: list[Found] = field(default_factory=list)        # (rule kind, numbers...) for opening one
     product_facts: dict[str, Found] = field(default_factory=dict)  # field -> the title product's figure
     opens: bool = False                                            # the text speaks of opening one
+    offer: Found | None = None                                     # a write offered after the opening (service_offers)
     perk: Found | None = None                                      # a remedy granted by level (service_perks)
     issues: Found | None = None                                    # the kind of new card issued on request
     issue_limits: dict[str, Found] = field(default_factory=dict)   # "count" / "cap" of issued cards

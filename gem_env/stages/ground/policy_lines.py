@@ -27,7 +27,7 @@ from ...agents.guidance import outcome_texts
 from ...text.words import leading_verb
 from ...tools import Domain
 from ...tools.model import InsertStep, LetStep, RequireStep, UpdateStep, every_step
-from ...tools.render import CHARGED, TOTAL, singular
+from ...tools.render import CHARGED, TOTAL, gerund, singular
 
 #: a check's message that states no rule: a step out of order, a lookup's miss, a fact of the
 #: record at hand, a value the records do not hold or already hold
@@ -68,13 +68,31 @@ def policy_lines(domain: Domain) -> tuple[str, ...]:
     text_rules = [r for r in text_rules if not r or _norm(r) in checked or not unenforced_eligibility(r, conditions)]
     title = _norm(re.sub(r"\s*[(\[].*$", "", domain.description))
     outcomes = [t for t in outcome_texts(domain) if _norm(t) != title and not _cut(t)]  # no heading, no cut line
-    told = [_unmarked(t) for t in outcomes + _enforced(domain) + _price_terms(domain)]
+    told = [_unmarked(t) for t in outcomes + _enforced(domain) + _price_terms(domain)] + offer_lines(domain)
     lines: list[str] = []
     for text in text_rules + told:
         text = " ".join(text.split())
         if text and not _said(text, lines):
             lines.append(text)
     return tuple(lines)
+
+
+def offer_lines(domain: Domain) -> list[str]:
+    """What the text has the assistant offer once a request's write is done (`WorkflowOffer`), with what
+    to do on either answer ("After opening the account, ask the customer whether they would like you to
+    transfer the opening deposit from their checking account into the new account now. If they say yes,
+    do it; if no, tell them: You have 30 days to fund the account, ...")."""
+    out = []
+    for wf in domain.workflows:
+        if wf.offer is None:
+            continue
+        write = next((s.tool for s in reversed(wf.steps) if (t := domain.tool(s.tool)) and t.kind == "write"), "")
+        verb, _, obj = write.partition("_")
+        act = re.sub(r"\s+", " ", re.sub(r"\{\w+\}", "", wf.offer.offer)).replace("your ", "their ").strip()
+        after = f"After {gerund(verb)} the {obj.replace('_', ' ')}, " if verb and obj else "Then "
+        no = f"; if no, tell them: {wf.offer.if_no}" if wf.offer.if_no else "."
+        out.append(f"{after}ask the customer whether they would like you to {act} now. If they say yes, do it{no}")
+    return list(dict.fromkeys(out))
 
 
 # ------------------------------------------------------------------ eligibility no tool checks

@@ -17,6 +17,8 @@ from ...tools.expr import compile_expr, compile_template
 from ...tools.render import is_money, render
 from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
+from ..tasks.model import Offered
+from ..tasks.offers import answer_offer
 from ..tasks.kinds import found_by_name
 from ..tasks.owners import Owner, Owners
 from ..tasks.session import makes_earlier_pointless
@@ -179,6 +181,7 @@ def compose(v: Variant) -> Variant:
     actions: list[GoldAction] = []
     outputs: dict[str, str] = {}
     refusals: list[str] = []
+    offers: list[Offered] = []
     dumped: dict[str, dict[Any, dict[str, Any]]] = {}
 
     def seeded(table: str) -> dict[Any, dict[str, Any]]:  # the table's rows before the session
@@ -228,6 +231,15 @@ def compose(v: Variant) -> Variant:
                                     "(a customer would not move a booking and then cancel it)")
             else:
                 outputs.update(_outputs(wf, env, sandbox, n))
+                # what the text offers once its write is done, answered as the part's customer answers
+                answered = answer_offer(wf, {**part.found, **part.knows}, env, sandbox, _takes_offer(part)) \
+                    if wf.offer is not None and failed is None else None
+                if answered is not None:
+                    if _takes_offer(part) and not answered[0].taken:
+                        raise NotApplicable(f"part {n + 1} ({part.workflow}): the offered {answered[0].tool} "
+                                            "does not go through after the earlier parts")
+                    offers.append(answered[0])
+                    got = got + answered[1]
             actions += got
         final = sandbox.state_hash()
     finally:
@@ -237,8 +249,13 @@ def compose(v: Variant) -> Variant:
     v.task = v.task.model_copy(update={
         "gold_actions": actions, "initial_state_hash": initial, "expected_state_hash": final,
         "required_outputs": outputs, "kind": "write" if writes else "read", "domain": compiled.domain.name,
-        "state_tables": sorted(compiled.tables)})
+        "state_tables": sorted(compiled.tables), "offers": offers})
     return v
+
+
+def _takes_offer(part: Part) -> bool:
+    """Whether the part's customer says yes to what is offered once its write is done."""
+    return any(r.offer == "yes" for r in part.scenario.requests[:1])
 
 
 def _writes(compiled: CompiledDomain, actions: list[GoldAction]) -> bool:

@@ -85,4 +85,4 @@ def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, ke
         state_tables=sorted(compiled.tables), initial_state_hash=initial, expected_state_hash=final,
         required_outputs=outputs, refusals=[b.refusal for b in built if b.refusal],
         declines=[b.decline for b in built if b.decline], ambiguities=[b.ambiguity for b in built if b.ambiguity],
-        seed=seed)
+        offers=[b.offer for b in built if b.offer], seed=seed)

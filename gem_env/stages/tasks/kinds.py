@@ -24,7 +24,8 @@ from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
 from ...tools.reasons import URGENT, of_person, own_words
 from ...tools.render import FREE_TEXT, SECRET, render
-from .model import Ambiguity, Decline, GoldAction, Refusal
+from .model import Ambiguity, Decline, GoldAction, Offered, Refusal
+from .offers import make_offer
 from .opened import add_reads, description, opened_ids, picked as picked_by_details
 from .replay import first_write, replay_workflow, resolve_args
 
@@ -38,6 +39,7 @@ class Built:
     refusal: Refusal | None = None
     decline: Decline | None = None
     ambiguity: Ambiguity | None = None
+    offer: Offered | None = None  # what the assistant offers once the request's write is done (tasks.offers)
     workflow: str = ""
     topic: str = "general"
     record: tuple[str, dict[str, Any]] | None = None  # (table, row) the request is about
@@ -219,10 +221,14 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
         sandbox.restore(snap)
         return reason
     _open_before_write(compiled, actions, sandbox, snap)
-    return Built(_request("complete", wf, knows, rng, actions, sandbox=sandbox, before=snap, describe=describe),
-                 actions, reason,
+    request = _request("complete", wf, knows, rng, actions, sandbox=sandbox, before=snap, describe=describe)
+    offered = make_offer(wf, row, knows, env, sandbox, rng)  # (after its write: the customer takes it or not)
+    if offered is not None:
+        request.offer = "yes" if offered[0].taken else "no"
+        actions += offered[1]
+    return Built(request, actions, reason,
                  unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category,
-                 record=(wf.anchor.table, row))
+                 record=(wf.anchor.table, row), offer=offered[0] if offered else None)
 
 
 def _complete_problem(compiled: CompiledDomain, wf: Workflow, actions: list[GoldAction], env: dict[str, Any],

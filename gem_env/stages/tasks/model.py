@@ -40,6 +40,17 @@ class Decline(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict, description="the write's arguments")
 
 
+class Offered(BaseModel):
+    """The write the text has the assistant offer once a request's own write is done (`WorkflowOffer`):
+    made when the customer takes it (then in the gold), else not, and the text's line for a no told."""
+
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict, description="the offered write's arguments")
+    taken: bool
+    if_no: str = Field(default="", description="what the assistant must tell a customer who says no")
+    values: list[str] = Field(default_factory=list, description="the line's figures (\"30 days\")")
+
+
 class Ambiguity(BaseModel):
     """What the user first gave fits several records; the assistant must ask which before writing."""
 
@@ -65,6 +76,8 @@ class Task(BaseModel):
     refusals: list[Refusal] = Field(default_factory=list)
     declines: list[Decline] = Field(default_factory=list)
     ambiguities: list[Ambiguity] = Field(default_factory=list)
+    offers: list[Offered] = Field(default_factory=list, exclude_if=lambda v: not v, description=(
+        "writes the assistant offers after a request's own, taken or turned down by the customer"))
     seed: int = 0
     # set by refinement (stages/refine): where the variant came from and how its episode differs
     parent_id: str | None = None
