@@ -28,6 +28,7 @@ from ..ground.rollout import run_rollout
 from ..tasks import Task
 from . import long_context
 from .base import DoesNotApply, NotApplicable, refinable
+from .off_topic import business
 from .operators import after_rollout, parse_recipes, refine_task
 
 FILES = ["tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]
@@ -59,8 +60,15 @@ class Source:
     """Per domain, what its customers ask, in their words and naming no record ("book a flight from
     Boston to Denver ..."): what a customer of another service asks by mistake (`off_topic`)."""
 
+    business: dict[str, str] = field(default_factory=dict)
+    """Per domain, the business its document is of (`off_topic.business`)."""
+
     def asked_elsewhere(self, domain: str) -> list[str]:
-        return sorted({a for d, asks in self.asks.items() if d != domain for a in asks})
+        """What customers of the run's other businesses ask: a bank's other documents' customers
+        ("schedule a payment") ask what this bank does too, so no domain of its business is taken."""
+        mine = self.business.get(domain)
+        return sorted({a for d, asks in self.asks.items()
+                       if d != domain and (mine is None or self.business.get(d) != mine) for a in asks})
 
 
 def shape(messages: list[dict[str, Any]]) -> dict[str, float]:
@@ -83,6 +91,7 @@ def load_source(path: str | Path) -> Source:
             src.shapes[task_id] = shape(record["messages"])
     for t in tasks:
         src.units.setdefault(t.doc_id or t.domain, []).append(t)
+        src.business.setdefault(t.domain, business(t.doc_id or t.domain))
         src.asks.setdefault(t.domain, []).extend(
             r.intent for r in t.scenario.session() if r.intent and not _RECORD_ID.search(r.intent))
     return src
