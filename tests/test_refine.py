@@ -995,3 +995,91 @@ def test_every_way_the_agent_declines_an_off_topic_ask_is_read_as_declining() ->
     from gem_env.stages.refine.checks import _CANNOT_HELP
     said = [x for alternatives in B.OUT_OF_SCOPE.by_style.values() for x in alternatives]
     assert said and all(_CANNOT_HELP.search(x) for x in said), [x for x in said if not _CANNOT_HELP.search(x)]
+
+
+def _record_ids(p: Any) -> set[str]:
+    return {str(v) for k, v in {**p.found, **p.knows}.items() if isinstance(v, str)
+            and (k.endswith("_id") or k.endswith("_name") and not {"first", "last", "full"} & set(k.split("_")))}
+
+
+def test_a_chain_asks_nothing_about_a_record_the_session_already_changed_or_asked_about(taskset: Any) -> None:
+    """"I've closed your account." ... "I'd like to know the status of my account." (1,030 of 1,214 refined
+    trajectories asked what the chat had settled: the status a change had just set, a price the
+    confirmation gave, a fact asked twice). A question about a record an earlier request named does
+    not join the chain; one only of yes-or-no flags an earlier change did not set or ask still does."""
+    chained = _chained(taskset)
+    settled = []
+    for refined, _ in chained:
+        parts = [refined.scenario, *refined.followups]
+        for n, p in enumerate(parts[1:], start=1):
+            req = p.requests[0]
+            if req.kind != "lookup" and not p.goal.startswith("find out"):
+                continue
+            if req.kind == "lookup" and req.asks and set(req.asks) <= set(req.yes_no):
+                continue
+            if any(_record_ids(p) & _record_ids(e) for e in parts[:n]):
+                settled.append((refined.id, p.goal))
+    assert len(chained) >= 3 and sum(len(t.followups) for t, _ in chained) >= 10
+    assert settled == []
+
+
+def test_a_question_of_a_flag_the_change_did_not_touch_is_still_open(taskset: Any) -> None:
+    """`chain._settled` on its own: a status question about the record the session changed is
+    settled, one about another record is not, and one only of a yes-or-no flag is settled only when
+    the earlier request set it (a confirmation never describes a record by a flag)."""
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.stages.refine.base import Part, Variant
+    from gem_env.stages.refine.chain import _settled
+    tasks, domains = taskset
+    task = tasks[0]
+    compiled = domains[task.domain]
+    write = next(w for w in compiled.domain.workflows if any(compiled.tools[s.tool].writes for s in w.steps))
+    changed = Part(write.name, {"email": "a@example.com", "account_id": "ACC-1"}, Scenario(goal="x"))
+    v = Variant(task=task, compiled=compiled, parts=[changed])
+
+    def question(account: str, asks: list[str], yes_no: list[str]) -> Part:
+        req = Request(kind="lookup", goal="find out", knows={"account_id": account}, asks=asks, yes_no=yes_no)
+        return Part("", {"account_id": account}, Scenario(goal="find out", requests=[req]),
+                    lookup=("get_account", "account_id", asks))
+    assert _settled(question("ACC-1", ["status"], []), v)
+    assert not _settled(question("ACC-2", ["status"], []), v)
+    assert not _settled(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]), v)
+    v.parts.append(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]))  # asked once: settled
+    assert _settled(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]), v)
+    set_it = Part(write.name, {"account_id": "ACC-3", "new_overdraft_protection": True}, Scenario(goal="x"))
+    assert _settled(question("ACC-3", ["overdraft_protection"], ["overdraft_protection"]),
+                    Variant(task=task, compiled=compiled, parts=[set_it]))
+
+
+def test_a_handoff_parent_is_no_failed_chain(taskset: Any) -> None:
+    """A parent that hands the customer to a person ends the chat: `chain` does not apply to it (was a
+    plain `NotApplicable`, so `bench/refine.py` counted support's three hand-off parents as tried and
+    failed: 0.893)."""
+    from gem_env.simulators.scenario import Scenario
+    from gem_env.stages.refine import chain
+    from gem_env.stages.refine.base import Context, DoesNotApply, Part, Variant
+    import random
+    tasks, domains = taskset
+    compiled, handoff = next((c, w) for c in domains.values() for w in c.domain.workflows if w.category == "handoff")
+    task = next(t for t in tasks if t.domain == compiled.domain.name)
+    v = Variant(task=task, compiled=compiled, parts=[Part(handoff.name, {}, Scenario(goal="x"))])
+    with pytest.raises(DoesNotApply, match="hand-off"):
+        chain.apply(v, Context(siblings=[], rng=random.Random(0)))
+
+
+def test_an_off_topic_ask_comes_from_another_business() -> None:
+    """A bank's card desk declined "schedule a payment to Kyle White of $410 ..." (another document of
+    the same bank's knowledge base) and transferred money the next minute: 62 of 117 off_topic
+    variants declined what their own business does. Asks come from other businesses only."""
+    from gem_env.stages.refine.off_topic import business
+    from gem_env.stages.refine.run import Source
+    assert business("tau2-banking-kb:doc_bank_accounts_(general)_00") == business("tau2-banking-kb:doc_credit_cards_07")
+    assert business("abcd-guideline:Order Issue/Manage Cancel") == business("abcd-guideline:Product Defect/Initiate Refund")
+    assert business("sierra-research+tau2-bench:data/tau2/domains/retail/policy.md") == "retail"
+    assert business("sierra-research+tau-bench:tau_bench/envs/retail/wiki.md") == "retail"
+    assert business("bank/freeze-a-card.md") == business("bank/transfer-money.md") != business("clinic/cancel.md")
+    src = Source(units={}, domains={}, verified=set(), asks={"cards": ["freeze my card"], "payments": [
+        "schedule a payment"], "flights": ["book a flight"]}, business={"cards": "bank", "payments": "bank",
+                                                                       "flights": "airline"})
+    assert src.asked_elsewhere("cards") == ["book a flight"]
+    assert src.asked_elsewhere("flights") == ["freeze my card", "schedule a payment"]
