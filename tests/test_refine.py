@@ -968,9 +968,10 @@ def test_an_ambiguous_description_is_never_of_a_field_the_task_writes(tmp_path: 
     sandbox = compiled.new_sandbox()
     try:
         row = sandbox.lookup(table, task.scenario.found[compiled.tables[table].pk])
+        rows = list(sandbox.dump([table])[table].values())
     finally:
         sandbox.close()
-    shared = {field for field, _, _ in _shared_attributes(start(task, compiled), table, row)}
+    shared = {field for field, _, _ in _shared_attributes(start(task, compiled), table, row, rows)}
     assert shared and "narrative_statement" not in shared, shared
     # and the customer's one complaint, which their email lists alone, is nothing to ask about
     with pytest.raises(NotApplicable, match="this one alone"):
@@ -1083,3 +1084,37 @@ def test_an_off_topic_ask_comes_from_another_business() -> None:
                                                                        "flights": "airline"})
     assert src.asked_elsewhere("cards") == ["book a flight"]
     assert src.asked_elsewhere("flights") == ["freeze my card", "schedule a payment"]
+
+
+async def test_an_ambiguous_opening_fits_two_of_the_customers_records_and_the_assistant_asks_which(taskset: Any) -> None:
+    """"I'd love to freeze my card because it was stolen. It's my card ending in 3349. It's the one that
+    shows as active." of a customer with one card ending in 3349 (65 of 94 ambiguity variants were
+    never asked which: the opening kept what singles the record out, or the attribute was shared only
+    with other customers' records; 11 described it by a field no person uses: "the account that's lost
+    card", "with 1 failed login"). What the customer says fits two or more of their own records, by a
+    field a person names a record by, and the assistant asks which before it writes."""
+    tasks, domains = taskset
+    made = 0
+    for task in tasks:
+        try:
+            refined, compiled = refine_task(task, domains[task.domain], ["chain", "ambiguity"],
+                                            siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        made += 1
+        (value,) = [str(x) for x in refined.plan.withheld.values()]
+        traj = await roll(refined, compiled, make_agent("workflow", compiled))
+        assert traj.verification.passed, traj.verification.failed
+        said: list[str] = []
+        for m in traj.messages:
+            if m.get("role") == "assistant" and m.get("content"):
+                said.append(m["content"])
+            first = next((c for c in m.get("tool_calls") or [] if value in c["function"]["arguments"]
+                          and compiled.tools[c["function"]["name"]].writes), None)
+            if first is not None:
+                assert any(re.search(r"\bwhich\b", c, re.I) and "?" in c for c in said), (refined.id, said)
+                break
+        opening = refined.scenario.requests[0].intent + " " + " ".join(str(refined.scenario.knows[k])
+                                                                       for k in refined.scenario.opening)
+        assert not re.search(r"\breason\b|\bfailed login|\bdays\b", opening), opening
+    assert made >= 2
