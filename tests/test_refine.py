@@ -1025,12 +1025,12 @@ def test_a_chain_asks_nothing_about_a_record_the_session_already_changed_or_aske
 
 
 def test_a_question_of_a_flag_the_change_did_not_touch_is_still_open(taskset: Any) -> None:
-    """`chain._settled` on its own: a status question about the record the session changed is
+    """`chain.settled` on its own: a status question about the record the session changed is
     settled, one about another record is not, and one only of a yes-or-no flag is settled only when
     the earlier request set it (a confirmation never describes a record by a flag)."""
     from gem_env.simulators.scenario import Request, Scenario
     from gem_env.stages.refine.base import Part, Variant
-    from gem_env.stages.refine.chain import _settled
+    from gem_env.stages.refine.chain import settled
     tasks, domains = taskset
     task = tasks[0]
     compiled = domains[task.domain]
@@ -1042,13 +1042,13 @@ def test_a_question_of_a_flag_the_change_did_not_touch_is_still_open(taskset: An
         req = Request(kind="lookup", goal="find out", knows={"account_id": account}, asks=asks, yes_no=yes_no)
         return Part("", {"account_id": account}, Scenario(goal="find out", requests=[req]),
                     lookup=("get_account", "account_id", asks))
-    assert _settled(question("ACC-1", ["status"], []), v)
-    assert not _settled(question("ACC-2", ["status"], []), v)
-    assert not _settled(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]), v)
+    assert settled(question("ACC-1", ["status"], []), v)
+    assert not settled(question("ACC-2", ["status"], []), v)
+    assert not settled(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]), v)
     v.parts.append(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]))  # asked once: settled
-    assert _settled(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]), v)
+    assert settled(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]), v)
     set_it = Part(write.name, {"account_id": "ACC-3", "new_overdraft_protection": True}, Scenario(goal="x"))
-    assert _settled(question("ACC-3", ["overdraft_protection"], ["overdraft_protection"]),
+    assert settled(question("ACC-3", ["overdraft_protection"], ["overdraft_protection"]),
                     Variant(task=task, compiled=compiled, parts=[set_it]))
 
 
@@ -1163,3 +1163,22 @@ def test_miss_param_never_withholds_half_of_who_the_customer_is(taskset: Any) ->
             continue
         made.append(set(refined.plan.withheld))
     assert made and not [w for w in made if w & {"first_name", "last_name", "zip"}], made
+
+
+def test_no_question_after_a_refusal_asks_about_the_refused_record(taskset: Any) -> None:
+    """"I'm unable to change the overdraft protection of your account ACC-37206. A frozen account can't
+    be changed." and two requests on "I'd like to find out the status of my account ACC-37206." (the
+    refused request `pitfall` puts into a chain, about a record a later question of the chain asks of)."""
+    tasks, domains = taskset
+    made, asked = 0, []
+    for task in tasks:
+        try:
+            refined, _ = refine_task(task, domains[task.domain], ["chain", "pitfall"],
+                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        made += 1
+        refused, later = refined.followups[0], refined.followups[1:]
+        asked += [(refined.id, p.goal) for p in later if (p.requests[0].kind == "lookup" or p.goal.startswith("find out"))
+                  and _record_ids(p) & _record_ids(refused)]
+    assert made and asked == []

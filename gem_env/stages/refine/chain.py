@@ -12,7 +12,7 @@ Every request is about the session's one customer (the owner of the records it n
 foreign keys, `tasks.owners`) or about records nobody owns, as in a real chat: one email per session.
 The next request is picked greedily: one calling a tool the session has not yet, then a workflow
 it has not used, then one naming a record the earlier requests named. A question about a record an
-earlier request changed or asked about does not join (`_settled`): the chat has answered it already.
+earlier request changed or asked about does not join (`settled`): the chat has answered it already.
 """
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
         others.remove(other)
         if any(asked_again(was, now) for p in v.parts for was in p.scenario.requests for now in other.scenario.requests):
             continue  # a question the session has asked already ("the status of my account ACC-1", twice)
-        if _settled(other, v):
+        if settled(other, v):
             continue  # a question about a record the session has changed or asked about already
         if (failed := _joined(v, other, persona)) is not None:
             reasons.append(failed)
@@ -182,7 +182,7 @@ def _tools(part: Part, v: Variant) -> set[str]:
     return {s.tool for s in wf.steps} if wf else set()
 
 
-def _settled(part: Part, v: Variant) -> bool:
+def settled(part: Part, v: Variant) -> bool:
     """Whether `part` is a question (a lookup, or a workflow that changes nothing) about a record an
     earlier request of the session named: one it changed ("the status of my account" after closing
     it: the assistant described the record at the confirmation and told what the change made of it),
