@@ -1190,3 +1190,19 @@ def test_no_question_after_a_refusal_asks_about_the_refused_record(taskset: Any)
         asked += [(refined.id, p.goal) for p in later if (p.requests[0].kind == "lookup" or p.goal.startswith("find out"))
                   and _record_ids(p) & _record_ids(refused)]
     assert made and asked == []
+
+
+def test_a_change_of_mind_never_changes_the_reason(taskset: Any) -> None:
+    """"I'll freeze your account because of a lost card." / "Actually, make that because I think someone
+    else has been using it." (44 of 89 change_of_mind variants changed a reason): a reason is what
+    happened, not a choice; amounts, plans and addresses are changed."""
+    tasks, domains = taskset
+    changed = []
+    for task in tasks:
+        try:
+            refined, _ = refine_task(task, domains[task.domain], ["chain", "change_of_mind"],
+                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        changed += [c.key for c in refined.plan.changes]
+    assert changed and not [k for k in changed if "reason" in k], changed
