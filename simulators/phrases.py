@@ -251,7 +251,10 @@ OFF_TOPIC = ["plan a birthday party for my sister", "learn a few tips for growin
              "know tomorrow's weather forecast for Chicago", "reserve a table at an Italian restaurant",
              "write a cover letter for a job application", "fix a leaky kitchen tap", "bake a loaf of banana bread",
              "choose a laptop for college", "solve a math homework problem", "pick a movie to watch tonight",
-             "set up a reminder to water my plants"]
+             "set up a reminder to water my plants", "find a good recipe for lasagna",
+             "suggest a name for my new puppy", "plan a road trip along the coast",
+             "recommend a board game for four people", "write a wedding toast for my brother",
+             "find a piano teacher for my son", "check last night's basketball score"]
 # a yes to a confirmation: each starts with a word the assistant reads as yes
 _YES_START = ["Yes,", "Yeah,", "Yep,", "Sure,", "Okay,", "Absolutely,", "Correct,", "That's fine,",
               "Sounds good,", "Ok,"]

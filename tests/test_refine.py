@@ -295,7 +295,10 @@ def test_an_off_topic_ask_is_mostly_what_another_service_of_the_run_is_asked(run
     refined, _ = variant(taskset, "off_topic")
     task = next(t for t in tasks if t.id == refined.parent_id)
     elsewhere = src.asked_elsewhere(task.domain)
-    assert elsewhere and not any(re.search(r"\b[A-Z]+-\d+\b", a) for a in elsewhere)  # naming no record
+    # the example corpus is one bank's documents: another of them asks what this bank does, so none is
+    # taken (`Source.asked_elsewhere`: other businesses only); the everyday asks stand in
+    assert elsewhere == [] and src.asks[task.domain] and not any(re.search(r"\b[A-Z]+-\d+\b", a)
+                                                                 for a in src.asks[task.domain])  # naming no record
     flight = "book a flight from Boston to Denver on March 3, 2025"
     siblings = [t for t in tasks if t.domain == task.domain]
     asked = [refine_task(task, domains[task.domain], ["off_topic"], siblings=siblings, seed=0, n=n,
@@ -1012,9 +1015,10 @@ def test_an_ambiguous_description_is_never_of_a_field_the_task_writes(tmp_path: 
     sandbox = compiled.new_sandbox()
     try:
         row = sandbox.lookup(table, task.scenario.found[compiled.tables[table].pk])
+        rows = list(sandbox.dump([table])[table].values())
     finally:
         sandbox.close()
-    shared = {field for field, _, _ in _shared_attributes(start(task, compiled), table, row)}
+    shared = {field for field, _, _ in _shared_attributes(start(task, compiled), table, row, rows)}
     assert shared and "narrative_statement" not in shared, shared
     # and the customer's one complaint, which their email lists alone, is nothing to ask about
     with pytest.raises(NotApplicable, match="this one alone"):
@@ -1039,3 +1043,210 @@ def test_every_way_the_agent_declines_an_off_topic_ask_is_read_as_declining() ->
     from gem_env.stages.refine.checks import _CANNOT_HELP
     said = [x for alternatives in B.OUT_OF_SCOPE.by_style.values() for x in alternatives]
     assert said and all(_CANNOT_HELP.search(x) for x in said), [x for x in said if not _CANNOT_HELP.search(x)]
+
+
+def _record_ids(p: Any) -> set[str]:
+    return {str(v) for k, v in {**p.found, **p.knows}.items() if isinstance(v, str)
+            and (k.endswith("_id") or k.endswith("_name") and not {"first", "last", "full"} & set(k.split("_")))}
+
+
+def test_a_chain_asks_nothing_about_a_record_the_session_already_changed_or_asked_about(taskset: Any) -> None:
+    """"I've closed your account." ... "I'd like to know the status of my account." (1,030 of 1,214 refined
+    trajectories asked what the chat had settled: the status a change had just set, a price the
+    confirmation gave, a fact asked twice). A question about a record an earlier request named does
+    not join the chain; one only of yes-or-no flags an earlier change did not set or ask still does."""
+    chained = _chained(taskset)
+    settled = []
+    for refined, _ in chained:
+        parts = [refined.scenario, *refined.followups]
+        for n, p in enumerate(parts[1:], start=1):
+            req = p.requests[0]
+            if req.kind != "lookup" and not p.goal.startswith("find out"):
+                continue
+            if req.kind == "lookup" and req.asks and set(req.asks) <= set(req.yes_no):
+                continue
+            if any(_record_ids(p) & _record_ids(e) for e in parts[:n]):
+                settled.append((refined.id, p.goal))
+    assert len(chained) >= 3 and sum(len(t.followups) for t, _ in chained) >= 10
+    assert settled == []
+
+
+def test_a_question_of_a_flag_the_change_did_not_touch_is_still_open(taskset: Any) -> None:
+    """`chain.settled` on its own: a status question about the record the session changed is
+    settled, one about another record is not, and one only of a yes-or-no flag is settled only when
+    the earlier request set it (a confirmation never describes a record by a flag)."""
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.stages.refine.base import Part, Variant
+    from gem_env.stages.refine.chain import settled
+    tasks, domains = taskset
+    task = tasks[0]
+    compiled = domains[task.domain]
+    write = next(w for w in compiled.domain.workflows if any(compiled.tools[s.tool].writes for s in w.steps))
+    changed = Part(write.name, {"email": "a@example.com", "account_id": "ACC-1"}, Scenario(goal="x"))
+    v = Variant(task=task, compiled=compiled, parts=[changed])
+
+    def question(account: str, asks: list[str], yes_no: list[str]) -> Part:
+        req = Request(kind="lookup", goal="find out", knows={"account_id": account}, asks=asks, yes_no=yes_no)
+        return Part("", {"account_id": account}, Scenario(goal="find out", requests=[req]),
+                    lookup=("get_account", "account_id", asks))
+    assert settled(question("ACC-1", ["status"], []), v)
+    assert not settled(question("ACC-2", ["status"], []), v)
+    assert not settled(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]), v)
+    v.parts.append(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]))  # asked once: settled
+    assert settled(question("ACC-1", ["overdraft_protection"], ["overdraft_protection"]), v)
+    set_it = Part(write.name, {"account_id": "ACC-3", "new_overdraft_protection": True}, Scenario(goal="x"))
+    assert settled(question("ACC-3", ["overdraft_protection"], ["overdraft_protection"]),
+                    Variant(task=task, compiled=compiled, parts=[set_it]))
+
+
+def test_a_handoff_parent_is_no_failed_chain(taskset: Any) -> None:
+    """A parent that hands the customer to a person ends the chat: `chain` does not apply to it (was a
+    plain `NotApplicable`, so `bench/refine.py` counted support's three hand-off parents as tried and
+    failed: 0.893)."""
+    from gem_env.simulators.scenario import Scenario
+    from gem_env.stages.refine import chain
+    from gem_env.stages.refine.base import Context, DoesNotApply, Part, Variant
+    import random
+    tasks, domains = taskset
+    compiled, handoff = next((c, w) for c in domains.values() for w in c.domain.workflows if w.category == "handoff")
+    task = next(t for t in tasks if t.domain == compiled.domain.name)
+    v = Variant(task=task, compiled=compiled, parts=[Part(handoff.name, {}, Scenario(goal="x"))])
+    with pytest.raises(DoesNotApply, match="hand-off"):
+        chain.apply(v, Context(siblings=[], rng=random.Random(0)))
+
+
+def test_an_off_topic_ask_comes_from_another_business() -> None:
+    """A bank's card desk declined "schedule a payment to Kyle White of $410 ..." (another document of
+    the same bank's knowledge base) and transferred money the next minute: 62 of 117 off_topic
+    variants declined what their own business does. Asks come from other businesses only."""
+    from gem_env.stages.refine.off_topic import business
+    from gem_env.stages.refine.run import Source
+    assert business("tau2-banking-kb:doc_bank_accounts_(general)_00") == business("tau2-banking-kb:doc_credit_cards_07")
+    assert business("abcd-guideline:Order Issue/Manage Cancel") == business("abcd-guideline:Product Defect/Initiate Refund")
+    assert business("sierra-research+tau2-bench:data/tau2/domains/retail/policy.md") == "retail"
+    assert business("sierra-research+tau-bench:tau_bench/envs/retail/wiki.md") == "retail"
+    assert business("bank/freeze-a-card.md") == business("bank/transfer-money.md") != business("clinic/cancel.md")
+    src = Source(units={}, domains={}, verified=set(), asks={"cards": ["freeze my card"], "payments": [
+        "schedule a payment"], "flights": ["book a flight"]}, business={"cards": "bank", "payments": "bank",
+                                                                       "flights": "airline"})
+    assert src.asked_elsewhere("cards") == ["book a flight"]
+    assert src.asked_elsewhere("flights") == ["freeze my card", "schedule a payment"]
+    # two corpora's retailers are one kind of business: by the service their descriptions name
+    src.asks["shop"], src.business["shop"] = ["exchange my item for one in navy"], "abcd-guideline"
+    src.service.update({"shop": "retail", "retail": "retail", "flights": "airline"})
+    src.asks["retail"], src.business["retail"] = ["return my blender"], "retail"
+    assert "return my blender" not in src.asked_elsewhere("shop") and "book a flight" in src.asked_elsewhere("shop")
+
+
+async def test_an_ambiguous_opening_fits_two_of_the_customers_records_and_the_assistant_asks_which(taskset: Any) -> None:
+    """"I'd love to freeze my card because it was stolen. It's my card ending in 3349. It's the one that
+    shows as active." of a customer with one card ending in 3349 (65 of 94 ambiguity variants were
+    never asked which: the opening kept what singles the record out, or the attribute was shared only
+    with other customers' records; 11 described it by a field no person uses: "the account that's lost
+    card", "with 1 failed login"). What the customer says fits two or more of their own records, by a
+    field a person names a record by, and the assistant asks which before it writes."""
+    tasks, domains = taskset
+    made = 0
+    for task in tasks:
+        try:
+            refined, compiled = refine_task(task, domains[task.domain], ["chain", "ambiguity"],
+                                            siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        made += 1
+        (value,) = [str(x) for x in refined.plan.withheld.values()]
+        traj = await roll(refined, compiled, make_agent("workflow", compiled))
+        assert traj.verification.passed, traj.verification.failed
+        said: list[str] = []
+        for m in traj.messages:
+            if m.get("role") == "assistant" and m.get("content"):
+                said.append(m["content"])
+            first = next((c for c in m.get("tool_calls") or [] if value in c["function"]["arguments"]
+                          and compiled.tools[c["function"]["name"]].writes), None)
+            if first is not None:
+                assert any(re.search(r"\bwhich\b", c, re.I) and "?" in c for c in said), (refined.id, said)
+                break
+        opening = refined.scenario.requests[0].intent + " " + " ".join(str(refined.scenario.knows[k])
+                                                                       for k in refined.scenario.opening)
+        assert not re.search(r"\breason\b|\bfailed login|\bdays\b", opening), opening
+    assert made >= 2
+
+
+def test_a_withheld_value_of_a_list_of_changes_leaves_no_broken_sentence() -> None:
+    """"set the alert threshold amount to $110.49, the transaction type to and the delivery preference
+    to email" and "request a new card with a spending limit of some money" (`miss_param`): the item
+    withheld goes whole, with its comma or "and"."""
+    from gem_env.stages.refine.base import brief
+    from gem_env.tools.model import Workflow
+
+    def said(goal: str, knows: dict[str, Any], key: str) -> str:
+        wf = Workflow.model_validate({"name": "w", "goal": goal, "anchor": {"table": "t"}, "knows": {}, "steps": []})
+        return brief(wf, knows, "a customer", withheld=(key,)).goal
+    three = ("set the alert threshold amount to {new_alert_threshold_amount}, the transaction type to "
+             "{new_transaction_type} and the delivery preference to {new_delivery_preference}")
+    knows = {"new_alert_threshold_amount": 110.49, "new_transaction_type": "debit", "new_delivery_preference": "email"}
+    assert said(three, knows, "new_alert_threshold_amount") == \
+        "set the transaction type to debit and the delivery preference to email"
+    assert said(three, knows, "new_transaction_type") == \
+        "set the alert threshold amount to 110.49 and the delivery preference to email"
+    assert said(three, knows, "new_delivery_preference") == \
+        "set the alert threshold amount to 110.49 and the transaction type to debit"
+    assert said("set the limit to {a} and the type to {b}", {"a": 1, "b": "x"}, "a") == "set the type to x"
+    assert said("set the limit to {a} and the type to {b}", {"a": 1, "b": "x"}, "b") == "set the limit to 1"
+    assert said("request a new card with a spending limit of {spending_limit}", {"spending_limit": 5000},
+                "spending_limit") == "request a new card"
+    # one value said after its verb stays "some money" (the customer gives the amount when asked)
+    assert said("transfer {amount} from my account", {"amount": 700}, "amount") == "transfer some money from my account"
+
+
+def test_miss_param_never_withholds_half_of_who_the_customer_is(taskset: Any) -> None:
+    """"The first name is Frederick. The zip is 59695." and then "what are your first name, last name
+    and zip code?" (16 of 111 miss_param variants withheld half a name): a customer found by name and
+    zip code says them together, and another value is withheld."""
+    tasks, domains = taskset
+    made = []
+    for task in tasks:
+        if not {"first_name", "last_name", "zip"} <= set(task.scenario.knows):
+            continue
+        try:
+            refined, _ = refine_task(task, domains[task.domain], ["chain", "miss_param"],
+                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        made.append(set(refined.plan.withheld))
+    assert made and not [w for w in made if w & {"first_name", "last_name", "zip"}], made
+
+
+def test_no_question_after_a_refusal_asks_about_the_refused_record(taskset: Any) -> None:
+    """"I'm unable to change the overdraft protection of your account ACC-37206. A frozen account can't
+    be changed." and two requests on "I'd like to find out the status of my account ACC-37206." (the
+    refused request `pitfall` puts into a chain, about a record a later question of the chain asks of)."""
+    tasks, domains = taskset
+    made, asked = 0, []
+    for task in tasks:
+        try:
+            refined, _ = refine_task(task, domains[task.domain], ["chain", "pitfall"],
+                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        made += 1
+        refused, later = refined.followups[0], refined.followups[1:]
+        asked += [(refined.id, p.goal) for p in later if (p.requests[0].kind == "lookup" or p.goal.startswith("find out"))
+                  and _record_ids(p) & _record_ids(refused)]
+    assert made and asked == []
+
+
+def test_a_change_of_mind_never_changes_the_reason(taskset: Any) -> None:
+    """"I'll freeze your account because of a lost card." / "Actually, make that because I think someone
+    else has been using it." (44 of 89 change_of_mind variants changed a reason): a reason is what
+    happened, not a choice; amounts, plans and addresses are changed."""
+    tasks, domains = taskset
+    changed = []
+    for task in tasks:
+        try:
+            refined, _ = refine_task(task, domains[task.domain], ["chain", "change_of_mind"],
+                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        changed += [c.key for c in refined.plan.changes]
+    assert changed and not [k for k in changed if "reason" in k], changed

@@ -115,9 +115,10 @@ def test_no_slip_of_the_signed_in_email(ssd: CompiledDomain) -> None:
 
 def test_a_chained_session_asks_only_about_the_customers_own_record(router: CompiledDomain) -> None:
     """Records are found by their own name here: a chained question is about the customer's router,
-    never another customer's one found by its name."""
-    done, _ = _variants(router, ["chain"])
-    assert len(done) >= 6
+    never another customer's one found by its name. The domain's only other request is "find out the
+    network name of my router", which the rename has just set (`chain.settled`): no chain is made."""
+    done, skipped = _variants(router, ["chain"])
+    assert skipped >= 6
     for variant, traj, result in done:
         assert result.passed, [c.name for c in result.checks if not c.passed]
         asked = [m["content"] for m in traj.messages if m["role"] == "user"]

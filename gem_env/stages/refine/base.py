@@ -386,6 +386,19 @@ def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[
         noun = re.sub(r"\s+(?:id|number|code)$", "", humanize(key))  # "account {account_id}": "my account"
         goal = re.sub(rf"\b(?:(my|the|your)\s+)?{re.escape(noun)}\s+\{{{re.escape(key)}\}}",
                       lambda m: f"{m.group(1) or 'my'} {noun}", goal)
+        # one item of a list of changes goes whole ("set the alert threshold amount to $110.49, the
+        # transaction type to {new_transaction_type} and the delivery preference to email": was "the
+        # transaction type to and ..."), and so does a detail said with its value ("request a new card
+        # with a spending limit of {spending_limit}": was "... of some money")
+        k = re.escape("{" + key + "}")
+        if len(re.findall(r"\bto \{\w+\}", goal)) >= 2:
+            item = r"(?:the|my)\s+[a-z]+(?:\s+[a-z]+){0,3}\s+to\s+" + k
+            goal = re.sub(rf"\b{item},\s+", "", goal, count=1)  # first or middle: "A to {a}, B ..."
+            goal = re.sub(rf",\s+{item}(?=\s+and\b|,)", "", goal, count=1)  # middle: ", B to {b} and C"
+            goal = re.sub(rf",\s+([^,]+?)\s+and\s+{item}", r" and \1", goal, count=1)  # last of three or more
+            goal = re.sub(rf"\b{item}\s+and\s+", "", goal, count=1)  # first of two: "A to {a} and B to {b}"
+            goal = re.sub(rf"\s+and\s+{item}", "", goal, count=1)  # last of two
+        goal = re.sub(rf"\s+with\s+(?:an?|the)\s+[a-z]+(?:\s+[a-z]+){{0,3}}\s+of\s+{k}", "", goal)
         # after the record it names ("from my account {source_account_id}"): the words say it already
         goal = re.sub(rf"(\b(?:my|your|the)(?:\s+[a-z]+){{1,3}})\s+\{{{re.escape(key)}\}}", r"\1", goal)
         # a value after its preposition goes with it ("... because of {reason}", "... to {new_plan_name}")

@@ -11,7 +11,8 @@ user's email, read with a finder first) join the candidates.
 Every request is about the session's one customer (the owner of the records it names, found along
 foreign keys, `tasks.owners`) or about records nobody owns, as in a real chat: one email per session.
 The next request is picked greedily: one calling a tool the session has not yet, then a workflow
-it has not used, then one naming a record the earlier requests named.
+it has not used, then one naming a record the earlier requests named. A question about a record an
+earlier request changed or asked about does not join (`settled`): the chat has answered it already.
 """
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from ..tasks import anchor_rows
 from ..tasks.kinds import Built, complete, lookup_tools
 from ..tasks.lookups import lookup
 from ..tasks.session import asked_again
-from .base import (Context, NotApplicable, Part, Variant, compose, customers_of, found_ids, joins, refinable,
-                   say_changes, task_part)
+from .base import (Context, DoesNotApply, NotApplicable, Part, Variant, compose, customers_of, found_ids, joins,
+                   refinable, say_changes, task_part)
 
 POOL = 400
 """Most anchor rows a domain's pool of requests is built on."""
@@ -92,7 +93,7 @@ def _lookups(v: Variant, rng: random.Random) -> list[Part]:
 
 def apply(v: Variant, ctx: Context) -> Variant:
     if _hands_off(v.parts[-1], v):
-        raise NotApplicable("a hand-off to a person ends the chat: no request follows it")
+        raise DoesNotApply("a hand-off to a person ends the chat: no request follows it")
     want = ctx.rng.choice([9, 10])
     others = [task_part(t, v.compiled) for t in ctx.siblings if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
@@ -114,8 +115,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
         others.remove(other)
         if any(asked_again(was, now) for p in v.parts for was in p.scenario.requests for now in other.scenario.requests):
             continue  # a question the session has asked already ("the status of my account ACC-1", twice)
-        if (asked := _question_about(v.parts[-1], v)) and _question_about(other, v) == asked:
-            continue  # a second question right after one about the same record: a person asks both at once
+        if settled(other, v):
+            continue  # a question about a record the session has changed or asked about already
         if (failed := _joined(v, other, persona)) is not None:
             reasons.append(failed)
             continue
@@ -126,8 +127,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
         if len(v.parts) >= MAX_PARTS or _joined(v, other, persona) is None:
             break  # (one that brings a tool the chat has not called, in the chat's last place)
     if len(v.parts) < 2:
-        raise NotApplicable("no other task of the domain composes with this one"
-                            + (f": {reasons[0]}" if reasons else " (no siblings)"))
+        if not reasons:  # nothing to compose with: the customer has no other request here (not a failed variant)
+            raise DoesNotApply("no other task of the domain composes with this one (no siblings)")
+        raise NotApplicable(f"no other task of the domain composes with this one: {reasons[0]}")
     return say_changes(v)
 
 
@@ -180,10 +182,53 @@ def _tools(part: Part, v: Variant) -> set[str]:
     return {s.tool for s in wf.steps} if wf else set()
 
 
-def _question_about(part: Part, v: Variant) -> frozenset[tuple[str, str]]:
-    """The record ids a part that changes nothing (a lookup, or a workflow with no write) asks
-    about; empty for a part that writes."""
+def settled(part: Part, v: Variant) -> bool:
+    """Whether `part` is a question (a lookup, or a workflow that changes nothing) about a record an
+    earlier request of the session named: one it changed ("the status of my account" after closing
+    it: the assistant described the record at the confirmation and told what the change made of it),
+    or one it asked about already (a person asks all they want to know of a record at once). The
+    records are the ids the parts name and the names they find a record by (a plan's: "the price of
+    the Basic plan" after starting a subscription on it). A question only of yes-or-no flags the
+    earlier change did not set is still open ("is extra care taken on my server?" after a guide's
+    steps on it) unless the earlier request set or asked one: a confirmation describes a record by
+    its figures, words and dates, never a flag."""
+    if not _asks_only(part, v):
+        return False
+    mine = _records(part)
+    flags = set(part.lookup[2]) if part.lookup is not None else set()
+    if not part.scenario.requests or not flags <= set(part.scenario.requests[0].yes_no):
+        flags = set()
+    for p in v.parts:
+        if not mine & _records(p):
+            continue
+        if flags and not flags & _sets(p, v):
+            continue  # a flag the earlier request did not set nor ask: nothing the chat said
+        return True
+    return False
+
+
+def _asks_only(part: Part, v: Variant) -> bool:
+    """Whether `part` changes nothing: a lookup, or a workflow with no write."""
     wf = next((w for w in v.compiled.domain.workflows if w.name == part.workflow), None)
-    if part.lookup is None and (wf is None or any(v.compiled.tools[s.tool].writes for s in wf.steps)):
-        return frozenset()
-    return frozenset((k, str(val)) for k, val in part.knows.items() if k.endswith("_id"))
+    return part.lookup is not None or wf is not None and not any(v.compiled.tools[s.tool].writes for s in wf.steps)
+
+
+def _sets(part: Part, v: Variant) -> set[str]:
+    """The fields a part's writes take a value for (`overdraft_protection`), what its user says the
+    new value of is (`new_tier`: "tier"), and what it asks or tells (a lookup's facts, a workflow's
+    `tells`)."""
+    wf = next((w for w in v.compiled.domain.workflows if w.name == part.workflow), None)
+    return ({name for s in (wf.steps if wf else []) if v.compiled.tools[s.tool].writes for name in s.args}
+            | {k.removeprefix("new_") for k in part.knows} | set(part.lookup[2] if part.lookup else ())
+            | set(wf.tells if wf else ()))
+
+
+def _records(part: Part) -> set[str]:
+    """The record ids a part names (the user's or the ids the assistant finds for them), and the names
+    it finds a record by (`plan_name`, `title_name`; not a person's first, last or full name)."""
+    return {val for k, val in {**part.found, **part.knows}.items() if isinstance(val, str) and val
+            and (k == "id" or k.endswith("_id") or k.endswith("_name") and not _PERSON & set(k.split("_")))}
+
+
+_PERSON = {"first", "last", "full", "middle"}
+"""Words of a `<x>_name` key that is a person's name (`user_full_name`), not a record's."""

@@ -58,11 +58,13 @@ def first_write(v: Variant, purpose: str) -> tuple[Part, GoldAction, set[str]]:
 
 def _changeable(part: Part, write: GoldAction, read_before: set[str]) -> list[tuple[str, str]]:
     """(the user's key, the write's argument taking it) for each value the user chooses: passed to
-    the write as it is, taken by no call before it, not an id nor who the user is."""
+    the write as it is, taken by no call before it, not an id nor who the user is, nor a reason (what
+    happened is no choice: "because of a lost card" -> "Actually, make that because I think someone
+    else has been using it" is another case, not another mind)."""
     out = []
     for key, value in part.knows.items():
         who = not key.startswith("new_") and any(w in key for w in _IDENTITY)
-        if key == "id" or key.endswith("_id") or who or isinstance(value, bool) \
+        if key == "id" or key.endswith("_id") or who or isinstance(value, bool) or "reason" in key \
                 or not isinstance(value, (int, float, str)) or render(value) in read_before:
             continue
         argument = next((name for name, arg in write.arguments.items() if arg == value and type(arg) is type(value)), None)

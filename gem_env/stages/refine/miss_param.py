@@ -70,6 +70,11 @@ def _joined(key: str, goal: str) -> bool:
     return re.search(rf"\}},?\s*{k}|{k},?\s*\{{", goal) is not None
 
 
+_WHO = {"first_name", "last_name", "zip"}
+"""Who the customer is, said together ("I'm Frederick Burton, zip code 59695"): no one gives half of
+their name and waits to be asked the rest (the assistant asked name and zip code again, of two given)."""
+
+
 def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
@@ -81,7 +86,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
     # them by (`signed_in`: the assistant is told it, never asks)
     keys = [k for k, value in facts.items() if value in used and value not in held and k not in v.task.scenario.signed_in
             and not any(value in other for o, other in facts.items() if o != k)
-            and not _read_alone(value, v.task.gold_actions) and not _joined(k, wf.goal)]
+            and not _read_alone(value, v.task.gold_actions) and not _joined(k, wf.goal)
+            and not (k in _WHO and len(_WHO & set(facts)) >= 2)]
     if not keys:
         raise DoesNotApply("the user knows no value that a call needs")
     ctx.rng.shuffle(keys)

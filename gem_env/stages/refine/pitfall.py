@@ -4,6 +4,7 @@ and completes the rest of the session. The refused request's reason is a require
 final state is the one without it."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ...tools import CompiledDomain, Workflow
@@ -11,6 +12,7 @@ from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
 from .base import (Context, DoesNotApply, NotApplicable, Part, Variant, brief, compose, customers_of, joins,
                    replay_alone, say_changes)
+from .chain import settled
 
 MAX_TRIES = 40
 """Candidate requests tried (after those of other customers are left out)."""
@@ -52,6 +54,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
         if not _refused_alone(v, part):
             continue  # refused only for what the session did ("change my cabin to economy" once more,
             # right after it was changed): no customer asks that; the rules must forbid it for their row
+        if any(settled(later, replace(v, parts=[part])) for later in v.parts[1:]):
+            continue  # a later question asks about the record the refusal names, and the refusal told
+            # it ("A frozen account can't be changed." ... "I'd like to find out the status of my account.")
         v.parts.insert(1, part)
         try:
             compose(v)

@@ -23,11 +23,12 @@ from ...errors import GemError
 from ...io.rundir import RunDir, read_jsonl
 from ...io.taskset import load_task_set
 from ...tools import CompiledDomain
-from ..ground.episode import Limits
+from ..ground.episode import _GENERIC_TOPICS, Limits
 from ..ground.rollout import run_rollout
 from ..tasks import Task
 from . import long_context
 from .base import DoesNotApply, NotApplicable, refinable
+from .off_topic import business
 from .operators import after_rollout, parse_recipes, refine_task
 
 FILES = ["tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]
@@ -59,8 +60,19 @@ class Source:
     """Per domain, what its customers ask, in their words and naming no record ("book a flight from
     Boston to Denver ..."): what a customer of another service asks by mistake (`off_topic`)."""
 
+    business: dict[str, str] = field(default_factory=dict)
+    """Per domain, the business its document is of (`off_topic.business`)."""
+    service: dict[str, str] = field(default_factory=dict)
+    """Per domain, the service its description names ("... (retail service)": "retail"): two corpora's
+    retailers are one kind of business (ABCD's guidelines and τ-bench's retail)."""
+
     def asked_elsewhere(self, domain: str) -> list[str]:
-        return sorted({a for d, asks in self.asks.items() if d != domain for a in asks})
+        """What customers of the run's other businesses ask: a bank's other documents' customers
+        ("schedule a payment") ask what this bank does too, so no domain of its business is taken."""
+        mine = self.business.get(domain)
+        return sorted({a for d, asks in self.asks.items()
+                       if d != domain and (mine is None or self.business.get(d) != mine) for a in asks
+                       if not (self.service.get(domain) and self.service.get(d) == self.service.get(domain))})
 
 
 def shape(messages: list[dict[str, Any]]) -> dict[str, float]:
@@ -83,6 +95,11 @@ def load_source(path: str | Path) -> Source:
             src.shapes[task_id] = shape(record["messages"])
     for t in tasks:
         src.units.setdefault(t.doc_id or t.domain, []).append(t)
+        src.business.setdefault(t.domain, business(t.doc_id or t.domain))
+        if t.domain in domains and t.domain not in src.service:
+            topics = re.findall(r"\(([^()]+?)(?:\s+service)?\)", domains[t.domain].domain.description)
+            topic = topics[-1].strip().lower() if topics else ""
+            src.service[t.domain] = "" if topic in _GENERIC_TOPICS else topic
         src.asks.setdefault(t.domain, []).extend(
             r.intent for r in t.scenario.session() if r.intent and not _RECORD_ID.search(r.intent))
     return src
