@@ -66,3 +66,17 @@ def pointless_writes(compiled: Any, task: Any) -> list[tuple[str, str]]:
         made |= {(t.pk, str(a.result[t.pk])) for t in compiled.tables.values()
                  if isinstance(a.result, dict) and t.pk not in a.arguments and a.result.get(t.pk)}
     return out
+
+
+def drive_agent(agent: Any, sandbox: Any, messages: list[dict[str, Any]]) -> None:
+    """The agent's messages appended, its tool calls run on `sandbox`, up to its next words to the user."""
+    import json
+
+    while True:
+        out = agent.reply(messages)
+        messages.append(out)
+        if not out.get("tool_calls"):
+            return
+        for call in out["tool_calls"]:
+            got = sandbox.call(call["function"]["name"], json.loads(call["function"]["arguments"]))
+            messages.append({"role": "tool", "tool_call_id": call["id"], "content": got.content})

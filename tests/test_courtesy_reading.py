@@ -5,7 +5,6 @@ it, `test_bridge_words`; a model's are not)."""
 from __future__ import annotations
 
 import collections
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from gem_env.io.corpus import iter_documents
 from gem_env.stages.extract.offline import OfflineExtractor
 from gem_env.tools import CompiledDomain, compile_domain
 from gem_env.tools.sandbox import Sandbox
+from conftest import drive_agent
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,16 +45,6 @@ def bank() -> CompiledDomain:
     return compile_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="test")))
 
 
-def _drive(agent: WorkflowAgent, sandbox: Sandbox, messages: list[dict[str, Any]]) -> None:
-    """The agent's messages, its tool calls run on `sandbox`, up to its next words to the user."""
-    while True:
-        out = agent.reply(messages)
-        messages.append(out)
-        if not out.get("tool_calls"):
-            return
-        for call in out["tool_calls"]:
-            got = sandbox.call(call["function"]["name"], json.loads(call["function"]["arguments"]))
-            messages.append({"role": "tool", "tool_call_id": call["id"], "content": got.content})
 
 
 def test_thanks_for_checking_picks_no_checking_account(bank: CompiledDomain) -> None:
@@ -71,14 +61,14 @@ def test_thanks_for_checking_picks_no_checking_account(bank: CompiledDomain) -> 
     checking = next(a for a, k, s in held[email] if k == "checking" and s == "open")
     agent = WorkflowAgent(bank)
     messages: list[dict[str, Any]] = [{"role": "user", "content": f"What's the balance of my savings account? My email is {email}."}]
-    _drive(agent, sandbox, messages)
+    drive_agent(agent, sandbox, messages)
     for courtesy in ("Thanks for checking! Could you also freeze my account?",
                      "Thank you for checking. I'd also like to freeze my account."):
         asked = [*messages, {"role": "user", "content": courtesy}]
-        _drive(agent, sandbox, asked)
+        drive_agent(agent, sandbox, asked)
         said = asked[-1]["content"]
         assert "Which" in said and checking in said and said.count("ACC-") == 2, said
     # the same words as the request name the kind: then it is the checking one
     plain = [*messages, {"role": "user", "content": "Thanks! Could you also freeze my checking account?"}]
-    _drive(agent, sandbox, plain)
+    drive_agent(agent, sandbox, plain)
     assert "Which" not in plain[-1]["content"], plain[-1]["content"]

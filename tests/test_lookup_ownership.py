@@ -19,6 +19,7 @@ from gem_env.stages.extract.offline import OfflineExtractor
 from gem_env.stages.ground.episode import policy_prompt
 from gem_env.tools import CompiledDomain, compile_domain
 from gem_env.tools.sandbox import Sandbox
+from conftest import drive_agent
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,15 +61,6 @@ def test_a_requests_status_says_whose_it_is(path: str, tool: str) -> None:
     assert sandbox.lookup(owner, got.value[owner_pk]) is not None
 
 
-def _drive(agent: WorkflowAgent, sandbox: Sandbox, messages: list[dict[str, Any]]) -> None:
-    while True:
-        out = agent.reply(messages)
-        messages.append(out)
-        if not out.get("tool_calls"):
-            return
-        for call in out["tool_calls"]:
-            got = sandbox.call(call["function"]["name"], json.loads(call["function"]["arguments"]))
-            messages.append({"role": "tool", "tool_call_id": call["id"], "content": got.content})
 
 
 def test_another_customers_dispute_is_not_told_and_the_number_asked_again(bank: CompiledDomain) -> None:
@@ -80,14 +72,14 @@ def test_another_customers_dispute_is_not_told_and_the_number_asked_again(bank: 
     messages: list[dict[str, Any]] = [
         {"role": "user", "content": f"Could you tell me the status of my dispute {other} and when it was filed? "
                                     f"My email is {email}."}]
-    _drive(agent, sandbox, messages)
+    drive_agent(agent, sandbox, messages)
     read = json.loads(messages[-2]["content"])
     assert read["dispute_id"] == other and read["customer_id"] != holder  # read, and seen not to be theirs
     said = messages[-1]["content"]
     assert other in said and "?" in said and read["status"] not in said and "filed" not in said, said
     # the right number then: told
     messages.append({"role": "user", "content": f"Oh, sorry. It's {mine}."})
-    _drive(agent, sandbox, messages)
+    drive_agent(agent, sandbox, messages)
     told = json.loads(messages[-2]["content"])
     assert told["dispute_id"] == mine and told["customer_id"] == holder
     assert told["status"] in messages[-1]["content"], messages[-1]["content"]
@@ -99,7 +91,7 @@ def test_the_customers_own_dispute_is_told(bank: CompiledDomain) -> None:
     agent = WorkflowAgent(bank)
     messages: list[dict[str, Any]] = [{"role": "user", "content": f"Could you tell me the status of my dispute {mine}? "
                                                                   f"My email is {email}."}]
-    _drive(agent, sandbox, messages)
+    drive_agent(agent, sandbox, messages)
     status = json.loads(messages[-2]["content"])["status"]
     assert status in messages[-1]["content"], messages[-1]["content"]
 

@@ -18,6 +18,7 @@ from gem_env.io.corpus import iter_documents
 from gem_env.stages.extract.offline import OfflineExtractor
 from gem_env.tools import CompiledDomain, compile_domain
 from gem_env.tools.sandbox import Sandbox
+from conftest import drive_agent
 
 ROOT = Path(__file__).resolve().parents[1]
 CARDS = [
@@ -47,16 +48,6 @@ def bank() -> CompiledDomain:
     return compile_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="test")))
 
 
-def _drive(agent: WorkflowAgent, sandbox: Sandbox, messages: list[dict[str, Any]]) -> None:
-    """The agent's messages, its tool calls run on `sandbox`, up to its next words to the user."""
-    while True:
-        out = agent.reply(messages)
-        messages.append(out)
-        if not out.get("tool_calls"):
-            return
-        for call in out["tool_calls"]:
-            got = sandbox.call(call["function"]["name"], json.loads(call["function"]["arguments"]))
-            messages.append({"role": "tool", "tool_call_id": call["id"], "content": got.content})
 
 
 def test_a_charge_shown_under_one_opened_card_is_disputed_without_asking_which_card(bank: CompiledDomain) -> None:
@@ -72,13 +63,13 @@ def test_a_charge_shown_under_one_opened_card_is_disputed_without_asking_which_c
         for r in rows if r[2] and len(r[2].split()) >= 3 and sum(x[2] == r[2] for x in rows) == 1)
     agent = WorkflowAgent(bank)
     messages: list[dict[str, Any]] = [{"role": "user", "content": f"When was my card ending in {last4} issued? My email is {email}."}]
-    _drive(agent, sandbox, messages)
+    drive_agent(agent, sandbox, messages)
     opened = {json.loads(c["function"]["arguments"]).get("card_id") for m in messages for c in m.get("tool_calls") or []
               if c["function"]["name"] == "get_card_details"}
     assert card in opened  # the first request opened the cards, the one with the charge among them
     messages.append({"role": "user", "content": f"Thanks. I also need to dispute the transaction at {merchant} because of fraud."})
     start = len(messages)
-    _drive(agent, sandbox, messages)
+    drive_agent(agent, sandbox, messages)
     calls = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for m in messages[start:]
              for c in m.get("tool_calls") or []]
     # the card's transactions listed, unless its details showed them whole (`listings.shown_whole`)
