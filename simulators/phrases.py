@@ -360,7 +360,8 @@ AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks
                  "Fine, let's leave it there. Thank you.", "Thanks, that helps. I'll get back to you on it.",
                  "All right, I'll hold off for now. Thanks for your help.", "Okay, that's all for today. Thanks."]
 _NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
-                       r"|doesn't allow|not possible|went wrong|didn't work|I'm afraid"
+                       r"|doesn't allow|not possible|went wrong|didn't work|I'm afraid|regret|regrettably"
+                       r"|wish I could|outside what"
                        r"|not in stock|out of stock|(?:not|isn't|aren't) available|unavailable"
                        r"|(?<!\d )failed(?!\s+[a-z-]+s\b))\b", re.I)  # not a count of "3 failed logins"
 REQUEST_VERBS = frozenset(

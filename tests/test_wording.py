@@ -1107,6 +1107,16 @@ def test_an_answer_that_a_thing_is_out_of_stock_is_bad_news_to_the_user() -> Non
     assert not P.is_negative("Yes, it is in stock.") and not P.is_negative("Two factor is on for this account.")
 
 
+def test_every_way_the_assistant_declines_an_ask_it_does_not_cover_is_a_no_to_the_user() -> None:
+    """"I regret that this request is outside what I am able to help with." was answered "Great.
+    Also, ..." (31 refined off-topic sessions): each decline of the bank reads as a no."""
+    from gem_env.agents.banks import OUT_OF_SCOPE
+    from gem_env.simulators import phrases as P
+    lines = list(OUT_OF_SCOPE)  # every style's alternatives
+    assert len(lines) >= 10 and all(P.is_negative(line) for line in lines), [l for l in lines if not P.is_negative(l)]
+    assert not P.is_negative("All done: the transfer went through, no regrets.")  # the word whole, not "regrets"
+
+
 def test_a_title_naming_a_thing_is_not_a_doing_and_the_asker_is_the_customer() -> None:
     """"Credit Card Retention Protocol" was "things like crediting card retention protocol"; "How do I
     unblock someone I previously blocked?" kept the asker's "I" in a prompt about customers."""
