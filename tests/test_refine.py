@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -52,6 +52,18 @@ def variant(taskset: Any, recipe: str, index: int = 0) -> tuple[Task, CompiledDo
         except NotApplicable:
             continue
     raise AssertionError(f"no task takes {recipe}")
+
+
+def variants(taskset: Any, recipe: list[str], tasks: list[Task] | None = None) -> Iterator[tuple[Task, Task, CompiledDomain]]:
+    """(parent, variant, its domain) for every task of `taskset` (or `tasks` of it) that `recipe` applies to."""
+    every, domains = taskset
+    for task in every if tasks is None else tasks:
+        try:
+            refined, compiled = refine_task(task, domains[task.domain], recipe,
+                                            siblings=[t for t in every if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        yield task, refined, compiled
 
 
 async def roll(task: Task, compiled: CompiledDomain, agent: Any) -> Any:
@@ -804,14 +816,8 @@ def test_a_pitfall_is_refused_by_the_rules_not_by_what_the_session_did(taskset: 
     BKN-1 to economy" right after it was done: 7 of 34 pitfall variants over two corpora), refused
     only because it was just done. It is now one the rules refuse on the initial state too."""
     from gem_env.stages.refine.base import Part, replay_alone
-    tasks, domains = taskset
     made = 0
-    for task in tasks:
-        try:
-            refined, compiled = refine_task(task, domains[task.domain], ["chain", "pitfall"],
-                                            siblings=[t for t in tasks if t.domain == task.domain], seed=0)
-        except NotApplicable:
-            continue
+    for task, refined, compiled in variants(taskset, ["chain", "pitfall"]):
         made += 1
         refused = refined.followups[0]
         assert refused.goal != refined.scenario.goal, refined.id
@@ -1145,14 +1151,8 @@ async def test_an_ambiguous_opening_fits_two_of_the_customers_records_and_the_as
     with other customers' records; 11 described it by a field no person uses: "the account that's lost
     card", "with 1 failed login"). What the customer says fits two or more of their own records, by a
     field a person names a record by, and the assistant asks which before it writes."""
-    tasks, domains = taskset
     made = 0
-    for task in tasks:
-        try:
-            refined, compiled = refine_task(task, domains[task.domain], ["chain", "ambiguity"],
-                                            siblings=[t for t in tasks if t.domain == task.domain], seed=0)
-        except NotApplicable:
-            continue
+    for task, refined, compiled in variants(taskset, ["chain", "ambiguity"]):
         made += 1
         (value,) = [str(x) for x in refined.plan.withheld.values()]
         traj = await roll(refined, compiled, make_agent("workflow", compiled))
@@ -1203,16 +1203,10 @@ def test_miss_param_never_withholds_half_of_who_the_customer_is(taskset: Any) ->
     """"The first name is Frederick. The zip is 59695." and then "what are your first name, last name
     and zip code?" (16 of 111 miss_param variants withheld half a name): a customer found by name and
     zip code says them together, and another value is withheld."""
-    tasks, domains = taskset
+    tasks = taskset[0]
     made = []
-    for task in tasks:
-        if not {"first_name", "last_name", "zip"} <= set(task.scenario.knows):
-            continue
-        try:
-            refined, _ = refine_task(task, domains[task.domain], ["chain", "miss_param"],
-                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
-        except NotApplicable:
-            continue
+    named = [t for t in tasks if {"first_name", "last_name", "zip"} <= set(t.scenario.knows)]
+    for _, refined, _ in variants(taskset, ["chain", "miss_param"], named):
         made.append(set(refined.plan.withheld))
     assert made and not [w for w in made if w & {"first_name", "last_name", "zip"}], made
 
@@ -1221,14 +1215,8 @@ def test_no_question_after_a_refusal_asks_about_the_refused_record(taskset: Any)
     """"I'm unable to change the overdraft protection of your account ACC-37206. A frozen account can't
     be changed." and two requests on "I'd like to find out the status of my account ACC-37206." (the
     refused request `pitfall` puts into a chain, about a record a later question of the chain asks of)."""
-    tasks, domains = taskset
     made, asked = 0, []
-    for task in tasks:
-        try:
-            refined, _ = refine_task(task, domains[task.domain], ["chain", "pitfall"],
-                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
-        except NotApplicable:
-            continue
+    for task, refined, _ in variants(taskset, ["chain", "pitfall"]):
         made += 1
         refused, later = refined.followups[0], refined.followups[1:]
         asked += [(refined.id, p.goal) for p in later if (p.requests[0].kind == "lookup" or p.goal.startswith("find out"))
@@ -1240,13 +1228,7 @@ def test_a_change_of_mind_never_changes_the_reason(taskset: Any) -> None:
     """"I'll freeze your account because of a lost card." / "Actually, make that because I think someone
     else has been using it." (44 of 89 change_of_mind variants changed a reason): a reason is what
     happened, not a choice; amounts, plans and addresses are changed."""
-    tasks, domains = taskset
     changed = []
-    for task in tasks:
-        try:
-            refined, _ = refine_task(task, domains[task.domain], ["chain", "change_of_mind"],
-                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
-        except NotApplicable:
-            continue
+    for task, refined, _ in variants(taskset, ["chain", "change_of_mind"]):
         changed += [c.key for c in refined.plan.changes]
     assert changed and not [k for k in changed if "reason" in k], changed
