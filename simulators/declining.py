@@ -104,7 +104,8 @@ THIS_ONE = {
 }
 _FAULT = re.compile(r"\b(?:damaged|defective|broken|faulty|wrong|fraud|stolen|lost|never (?:arrived|made)|"
                     r"not (?:received|as described)|charged twice|duplicate)\b", re.IGNORECASE)
-"""A reason that says something is wrong with the record: it is then not "fine as it is"."""
+"""A reason that says something is wrong with the record (in the customer's words or the
+confirmation's "because ..."): it is then not "fine as it is"."""
 _CONTENT = re.compile(r"\b(?:fine|happy)\b")
 # when they later ask for a person about it: what they want first
 TALK_IT_OVER = "want to talk it over with someone first"
@@ -190,7 +191,8 @@ def own(said: str, intent: str = "", *, twin: bool = False) -> list[str]:
                                                                           r"([a-z][^.?!]*)", said)), "")))
     if twin:
         bank = THIS_ONE["ends" if kind == "ends" else "other"]
-        return [r for r in bank if not _CONTENT.search(r)] if _FAULT.search(intent) else bank
+        faulty = _FAULT.search(intent) or any(_FAULT.search(why) for why in re.findall(r"\bbecause\b[^.?!]*", said))
+        return [r for r in bank if not _CONTENT.search(r)] if faulty else bank
     return OWN_BY_ACT[kind]
 
 

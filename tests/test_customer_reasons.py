@@ -80,6 +80,11 @@ def test_a_fault_the_customer_gave_is_not_fine_as_it_is() -> None:
     for intent in ("create a return for my item because it was damaged", "dispute my charge because of the wrong amount"):
         noes = {decline(said, random.Random(seed), intent=intent, twin=True) for seed in range(60)}
         assert not any("fine" in n or "happy" in n for n in noes), noes
+    disputed = "I'll create a dispute for transaction TRN-1 because of the wrong amount. Shall I go ahead?"
+    noes = {decline(disputed, random.Random(seed), intent="create a dispute for my transaction", twin=True)
+            for seed in range(60)}
+    assert not any("fine" in n or "happy" in n for n in noes), noes  # the fault said in the read-back
+    said = "I'll change the plan of your line LIN-1 to Premium. Shall I go ahead?"
     noes = {decline(said, random.Random(seed), intent="change my plan to premium", twin=True) for seed in range(60)}
     assert any("fine" in n or "happy" in n for n in noes)  # a change with no fault may be fine as it is
 
