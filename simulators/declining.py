@@ -47,6 +47,11 @@ DUE = ["I'd like to pay off the {v} I owe first.", "I didn't realise I still owe
        "I want to settle the {v} first and then come back."]
 NOW = ["{v} works for me after all, so I'll keep it.", "now that I see it's {v}, I'll leave it as it is.",
        "{v} is fine for now, I think.", "I'll keep it as {v} for now."]
+# the same when what it is now is long or exact to the cent (an address, $567.42): nobody recites it
+NOW_UNSAID = ["what's there now works for me after all, so I'll keep it.", "now that I see it, I'll leave it as it is.",
+              "I'll keep it as it is for now.", "the current one is fine for now, I think."]
+_RECITED = re.compile(r",\s|\.\d\d\b|(?:\S+\s+){3}\S")
+"""A value a person would not say back: an address (a comma and a space), cents, or four words or more."""
 MERCHANT = ["I'd like to try {v} myself first.", "let me contact {v} first; it may be a mistake on their side.",
             "I think I'll give {v} a call first and see if they'll sort it out."]
 WHEN = ["I need to check my calendar for {v} first.", "let me make sure about {v} before we change anything.",
@@ -97,6 +102,11 @@ THIS_ONE = {
               "let's leave that one alone for now.", "I've changed my mind about that one; it's fine as it is.",
               "I'm happy with that one the way it is, actually.", "I'll leave that one be for now."],
 }
+_FAULT = re.compile(r"\b(?:damaged|defective|broken|faulty|wrong|fraud|stolen|lost|never (?:arrived|made)|"
+                    r"not (?:received|as described)|charged twice|duplicate)\b", re.IGNORECASE)
+"""A reason that says something is wrong with the record (in the customer's words or the
+confirmation's "because ..."): it is then not "fine as it is"."""
+_CONTENT = re.compile(r"\b(?:fine|happy)\b")
 # when they later ask for a person about it: what they want first
 TALK_IT_OVER = "want to talk it over with someone first"
 """The note a customer leaves for a person about a change they turned down (`session._what_happened`)."""
@@ -163,6 +173,9 @@ def reasons(said: str, *, guided: bool = False, intent: str = "", twin: bool = F
             continue
         if pattern in (_BALANCE, _DUE) and not _ENDS.search(said):  # money in it matters to closing it only
             continue
+        if pattern is _NOW and _RECITED.search(v):
+            found.append(NOW_UNSAID)
+            continue
         found.append([t.format(v=v) for t in bank])
     if not twin and (also := _ALSO.search(said)) is not None:
         found.append([t.format(v=_mine(also.group(1).rstrip(", "))) for t in ALSO])
@@ -177,7 +190,9 @@ def own(said: str, intent: str = "", *, twin: bool = False) -> list[str]:
     kind = act(intent or _mine(next((m.group(1) for m in re.finditer(r"\bI(?:'ll| will| would| can) (?:now |just )?"
                                                                           r"([a-z][^.?!]*)", said)), "")))
     if twin:
-        return THIS_ONE["ends" if kind == "ends" else "other"]
+        bank = THIS_ONE["ends" if kind == "ends" else "other"]
+        faulty = _FAULT.search(intent) or any(_FAULT.search(why) for why in re.findall(r"\bbecause\b[^.?!]*", said))
+        return [r for r in bank if not _CONTENT.search(r)] if faulty else bank
     return OWN_BY_ACT[kind]
 
 

@@ -383,6 +383,18 @@ REQUEST_VERBS = frozenset(
 _ASKED_AGAIN = tuple(q.split("{x}")[0] for q in ASK_REPEAT)  # how an `ASK_REPEAT` question starts
 
 
+# a first message that says more requests are coming (`SEVERAL`, `NAMED_LATER`)
+_MORE = re.compile("|".join([re.escape(s.rstrip(".")) for s in SEVERAL]
+                            + [re.escape(t.rstrip(".")).replace(re.escape("{x}"), ".+?") for t in NAMED_LATER]),
+                   re.IGNORECASE)
+
+
+def announces_more(opening: str) -> bool:
+    """Does the user's first message say there is more than one request ("I've got a few things ...",
+    "After that, I'd also like to ...")?"""
+    return _MORE.search(opening) is not None
+
+
 def asks_repeat(text: str) -> bool:
     """Whether a user's line asks again for the number of something made for them (`ASK_REPEAT`)."""
     return text.startswith(_ASKED_AGAIN)

@@ -47,7 +47,7 @@ def test_a_decline_answers_what_the_confirmation_named() -> None:
         "I'll close your account ACC-1 because of fees. That's your open savings account, with a $6,995.53 balance. "
         "Should I go ahead and close it?": "$6,995.53",
         "I'll change the spending limit of your card CRD-1 to $5,600. At the moment, the spending limit is "
-        "$4,442.49. Would you like me to change it?": "$4,442.49",
+        "$4,400. Would you like me to change it?": "$4,400",
         "I'll create a dispute for transaction TRN-1 because of fraud. It's the posted transaction at Palmer, Lee "
         "and Harrell, with an amount of $390.94. Should I proceed?": "Palmer, Lee and Harrell",
         "I'll close your account ACC-1. For this one, the early closure fee is $500. Can you confirm?": "$500",
@@ -59,6 +59,34 @@ def test_a_decline_answers_what_the_confirmation_named() -> None:
         told = [n for n in noes if value in n]
         assert len(told) >= len(noes) // 2, (value, noes)
         assert all(n in told or n.split(",", 1)[-1].strip() in OWN or n.split(", ", 2)[-1] in OWN for n in noes), noes
+
+
+def test_what_a_record_holds_now_is_not_recited_when_long_or_to_the_cent() -> None:
+    """"I'll keep it as 80999 Miranda Union Suite 072, East Michaelborough 67976 for now." and "keep it
+    as 567.42 dollars": nobody reads an address or an amount to the cent back; they keep "it"."""
+    for said in ("I'll change your address to 12 Oak Lane, Springfield 12345. Right now it's 80999 Miranda Union "
+                 "Suite 072, East Michaelborough 67976. Shall I go ahead?",
+                 "I'll change the spending limit of your card CRD-1 to $600. At the moment, the spending limit is "
+                 "$567.42. Would you like me to change it?"):
+        noes = _declines(said)
+        assert not any("Miranda" in n or "567" in n for n in noes), noes
+        assert any("keep it" in n or "leave it" in n or "current one" in n for n in noes), noes
+
+
+def test_a_fault_the_customer_gave_is_not_fine_as_it_is() -> None:
+    """"return my item because it was damaged", then "No, I've changed my mind; it's fine as it is.":
+    a reason about a record apart from its twin never says it is fine after a fault."""
+    said = "I'll create a return for your rain jacket because it was damaged. Shall I go ahead?"
+    for intent in ("create a return for my item because it was damaged", "dispute my charge because of the wrong amount"):
+        noes = {decline(said, random.Random(seed), intent=intent, twin=True) for seed in range(60)}
+        assert not any("fine" in n or "happy" in n for n in noes), noes
+    disputed = "I'll create a dispute for transaction TRN-1 because of the wrong amount. Shall I go ahead?"
+    noes = {decline(disputed, random.Random(seed), intent="create a dispute for my transaction", twin=True)
+            for seed in range(60)}
+    assert not any("fine" in n or "happy" in n for n in noes), noes  # the fault said in the read-back
+    said = "I'll change the plan of your line LIN-1 to Premium. Shall I go ahead?"
+    noes = {decline(said, random.Random(seed), intent="change my plan to premium", twin=True) for seed in range(60)}
+    assert any("fine" in n or "happy" in n for n in noes)  # a change with no fault may be fine as it is
 
 
 def test_money_in_a_record_is_a_reason_to_wait_with_closing_it_only() -> None:

@@ -94,20 +94,47 @@ def test_hf_dataset_dict_loads_back_from_disk_and_parquet(run_dir: Path, tmp_pat
     accepted = _accepted(run_dir)
     for split in dd.values():
         for row in split:
-            assert hf.to_openai(row) == sft_messages(accepted[row["id"]]["messages"])
-            _check_calls(hf.to_openai(row), json.loads(row["tools"]))
-            assert json.loads(row["provenance"])["trajectory_id"] == row["id"]
+            original = sft_messages(accepted[row["id"]]["messages"])
+            assert _parsed(hf.to_openai(row)) == _parsed(original)
+            _check_calls(hf.to_openai(row), row["tools"])
+            assert row["provenance"]["trajectory_id"] == row["id"] and row["tools"] == accepted[row["id"]]["tools"]
+            # a call's arguments are the object a chat template renders with `tojson`, holding only its
+            # own keys (an Arrow struct would pad them with every other tool's as nulls)
+            calls = [c for m in row["messages"] for c in m["tool_calls"] or []]
+            assert calls and [c["function"]["arguments"] for c in calls] == [
+                json.loads(c["function"]["arguments"]) for m in original for c in m.get("tool_calls") or []]
     parquet = datasets.load_dataset("parquet", data_dir=str(tmp_path / "hf" / "data"))
     assert parquet["train"].num_rows == dd["train"].num_rows
+    assert parquet["train"][0]["messages"] == dd["train"][0]["messages"]
 
 
-def test_categories_and_min_turns_select(run_dir: Path, tmp_path: Path) -> None:
+def _parsed(messages: list[dict]) -> list[dict]:
+    """Messages with each call's arguments parsed (JSON text may differ in escaping, not in value)."""
+    return [{**m, **({"tool_calls": [{**c, "function": {**c["function"], "arguments": json.loads(c["function"]["arguments"])}}
+                                     for c in m["tool_calls"]]} if m.get("tool_calls") else {})} for m in messages]
+
+
+def _kinds(record: dict) -> list[str]:
+    return [q["kind"] for q in record["task"]["scenario"].get("requests") or []] or [record["task"]["category"]]
+
+
+def test_categories_max_requests_and_min_turns_select(run_dir: Path, tmp_path: Path) -> None:
+    """A session is labelled by its first request's kind and lists every request's kind; --categories
+    keeps a session holding a request of the kind, --max-requests N sessions of at most N requests."""
     accepted = _accepted(run_dir).values()
+    fewest = min(len(_kinds(r)) for r in accepted)
+    assert any(len(_kinds(r)) > fewest for r in accepted)
+    _export(run_dir, tmp_path / "all", "openai")
+    for r in map(json.loads, (tmp_path / "all" / "train.jsonl").open()):
+        assert r["request_kinds"] == r["provenance"]["request_kinds"] == _kinds(next(a for a in accepted if a["id"] == r["id"]))
     category = next(iter(accepted))["task"]["category"]
     _export(run_dir, tmp_path / "cat", "openai", "--categories", category)
     records = [json.loads(line) for line in (tmp_path / "cat" / "train.jsonl").open()]
-    assert records and {r["category"] for r in records} == {category}
-    assert len(records) == sum(1 for r in accepted if r["task"]["category"] == category)
+    assert records and all(category in {r["category"], *r["request_kinds"]} for r in records)
+    assert len(records) == sum(1 for r in accepted if category in {r["task"]["category"], *_kinds(r)})
+    _export(run_dir, tmp_path / "few", "openai", "--max-requests", str(fewest))
+    few = [json.loads(line) for line in (tmp_path / "few" / "train.jsonl").open()]
+    assert len(few) == sum(1 for r in accepted if len(_kinds(r)) == fewest) and all(len(r["request_kinds"]) == fewest for r in few)
     _export(run_dir, tmp_path / "long", "openai", "--min-turns", "1000")
     assert (tmp_path / "long" / "train.jsonl").read_text() == ""
 

@@ -98,6 +98,8 @@ def test_every_service_domain_is_rich_linked_and_admits_every_workflow(kept):
         assert 8 <= len(d.tools) <= 16, doc.id
         assert any(f.foreign_key for e in d.entities for f in e.fields), doc.id
         assert all(re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", t.name) for t in d.tools), doc.id
+        # a trainer's schema tells every argument (a move's city and zip had none)
+        assert all(p.description.strip() for t in d.tools for p in t.parameters), doc.id
         writes = [t for t in d.tools if t.kind == "write"]
         assert all(any(isinstance(s, (InsertStep,)) or type(s).__name__ in ("UpdateStep", "IfStep")
                        for s in t.effect) for t in writes), doc.id

@@ -17,7 +17,8 @@ from gem_env.stages.tasks import GoldAction
 from gem_env.stages.tasks import kinds as K
 from gem_env.stages.tasks.kinds import derive_knows
 from gem_env.stages.tasks.make import anchor_rows
-from gem_env.stages.tasks.session import _hard_up_and_spending
+from gem_env.stages.tasks.owners import Owners
+from gem_env.stages.tasks.session import _hard_up_and_spending, _reported_and_loosened
 from gem_env.tools import CompiledDomain, Domain
 from gem_env.tools.expr import compile_expr
 
@@ -231,3 +232,46 @@ def test_a_record_ended_to_clear_a_refusal_is_never_ended_for_a_claim_it_may_not
     S._fitting_reasons(ctx, "close_account", "ACC-1", lambda sb, rng: None)
     enum = next(p.enum for s in wf.steps for p in c.tools[s.tool].spec.parameters if p.name == "reason" and p.enum)
     assert "fees" in enum and given == ["'no longer needed'"]
+
+
+def test_a_card_reported_misused_is_not_loosened_in_the_same_visit() -> None:
+    """A fraud dispute on a card's charge (or a card frozen as lost) and that card unfrozen or its
+    limit raised do not go in one session, either order; another card, or a wrong amount, may."""
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain)
+    c = check_domain(got)
+    owners = Owners(c)
+    ctx = SimpleNamespace(compiled=c, owners=owners)
+    rows = owners.rows
+    sandbox = c.new_sandbox()
+    try:
+        def built(reason: str | None, tool: str, args: dict) -> K.Built:
+            snap = sandbox.snapshot()
+            res = sandbox.call(tool, args)
+            sandbox.restore(snap)
+            assert res.ok, res.error
+            return K.Built(request=Request(goal="x", knows={"reason": reason} if reason else {}),
+                           actions=[GoldAction(tool=tool, arguments=args, ok=True, result=res.as_data())])
+        frozen = next(r for r in rows["cards"].values() if r["status"] == "frozen"
+                      and any(t["card_id"] == r["card_id"] and t["status"] == "posted" for t in rows["transactions"].values()))
+        charge = next(t for t in rows["transactions"].values() if t["card_id"] == frozen["card_id"] and t["status"] == "posted")
+        other = next(r for r in rows["cards"].values() if r["status"] == "frozen" and r["card_id"] != frozen["card_id"])
+        fraud = built("fraud", "create_dispute", {"transaction_id": charge["transaction_id"], "reason": "fraud", "details": "not me"})
+        wrong = K.Built(request=Request(goal="x", knows={"reason": "wrong amount"}), actions=fraud.actions)
+        unfreeze = built(None, "unfreeze_card", {"card_id": frozen["card_id"]})
+        unfreeze_other = built(None, "unfreeze_card", {"card_id": other["card_id"]})
+        assert _reported_and_loosened(ctx, [fraud], unfreeze)
+        assert _reported_and_loosened(ctx, [unfreeze], fraud)  # either order
+        assert not _reported_and_loosened(ctx, [fraud], unfreeze_other)
+        assert not _reported_and_loosened(ctx, [wrong], unfreeze)
+        active = next(r for r in rows["cards"].values() if r["status"] == "active")
+        lost = built("lost", "freeze_card", {"card_id": active["card_id"], "reason": "lost"})
+        raise_limit = built(None, "update_card_spending_limit",
+                            {"card_id": active["card_id"], "spending_limit": active["spending_limit"] + 500})
+        lower_limit = built(None, "update_card_spending_limit",
+                            {"card_id": active["card_id"], "spending_limit": active["spending_limit"] - 100})
+        assert _reported_and_loosened(ctx, [lost], raise_limit)
+        assert not _reported_and_loosened(ctx, [lost], lower_limit)
+    finally:
+        sandbox.close()

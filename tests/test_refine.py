@@ -399,6 +399,8 @@ def test_a_tool_that_comes_mid_conversation_is_recorded_and_exported_true(run: P
         assert e["messages"][-1]["role"] == "assistant" and not e["messages"][-1].get("tool_calls")
         assert not any(c["function"]["name"] in hidden for m in e["messages"] for c in m.get("tool_calls") or [])
         assert len(e["messages"]) < len(r["messages"])
+        assert e["provenance"]["cut_at"] == {"message": r["meta"]["tools_added"]["message"],
+                                             "of": len(r["messages"]), "tools_added": r["task"]["plan"]["hidden"]}
 
 
 def test_cli_refine_bad_input(run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

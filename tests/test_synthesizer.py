@@ -157,8 +157,9 @@ def test_export_round_trip_targets_compile_and_verify(offline_run, tmp_path):
     assert sum(map(len, pairs.values())) + len(skipped) == len(accepted) and sum(map(len, pairs.values())) >= 4
     nameable = {"complete", "refuse", "decline", "disambiguate"}
     by_id = {t["id"]: t for t in accepted}
-    assert all(by_id[s["id"]]["task"]["category"] not in nameable for s in skipped)  # sessions, lookups
-    assert all("is not one workflow on one row" in s["reason"] for s in skipped)
+    for s in skipped:  # sessions and lookups; a first request whose opening announces the others
+        assert (by_id[s["id"]]["task"]["category"] not in nameable and "is not one workflow on one row" in s["reason"]
+                or "first message announces" in s["reason"])
     assert not {p["domain"] for p in pairs["train"]} & {p["domain"] for p in pairs["test"]}
     for pair in pairs["train"] + pairs["test"]:
         system, user, assistant = pair["messages"]
@@ -176,6 +177,29 @@ def test_export_round_trip_targets_compile_and_verify(offline_run, tmp_path):
             assert task.workflow == source["workflow"].split("+")[0] and task.category == source["category"]
         else:
             assert task.id == pair["provenance"]["task_id"]
+
+
+def test_a_first_request_whose_opening_announces_more_is_no_target(offline_run, tmp_path):
+    """A session's first request stands alone as a target only if its opening asks for it alone: cut
+    after "I've got a few things ..." or "After that, I'd also like to ...", the target would teach a
+    customer who promises requests and leaves (and "You also mentioned ..." left unanswered)."""
+    from gem_env.io.export.synthesizer import _first_request
+    from gem_env.simulators.phrases import NAMED_LATER, SEVERAL, announces_more
+    assert all(announces_more(f"Hi. {s} I need to freeze my card.") for s in SEVERAL)
+    assert all(announces_more("I need to freeze my card. " + t.format(x="change my address")) for t in NAMED_LATER)
+    assert not announces_more("Hi, I need to freeze my card because I lost it. My email is a@b.co.")
+    sessions = [r for r in read_jsonl(offline_run / "trajectories.jsonl")
+                if len(r["task"]["scenario"]["requests"]) > 1 and r["task"]["scenario"]["requests"][0]["kind"] == r["task"]["category"]]
+    assert sessions
+    for record in sessions:
+        opening = next(i for i, m in enumerate(record["messages"]) if m["role"] == "user")
+        told = record["messages"][opening]["content"]
+        got = _first_request(record["task"], record["messages"])
+        assert isinstance(got, str) == announces_more(told)
+        messages = copy.deepcopy(record["messages"])
+        messages[opening]["content"] = f"Hello. I've got a few things to sort out today. {told}"
+        assert "first message announces" in _first_request(record["task"], messages)
+    assert any(not announces_more(next(m["content"] for m in r["messages"] if m["role"] == "user")) for r in sessions)
 
 
 def test_export_without_the_corpus_says_what_is_missing(offline_run, tmp_path, capsys):
@@ -200,6 +224,7 @@ def test_export_writes_a_datasets_dict_when_the_hf_extra_is_there(offline_run, t
         rows = list(read_jsonl(out / f"{split}.jsonl"))
         assert [r["id"] for r in dd[split]] == [r["id"] for r in rows]
         assert [m["content"] for m in dd[split][0]["messages"]] == [m["content"] for m in rows[0]["messages"]]
+        assert dd[split][0]["provenance"] == rows[0]["provenance"]
 
 
 def _ground(reply: dict):

@@ -21,7 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="new directory for the export (one file or folder per split)")
     p.add_argument("--split", default=None,
                    help="fractions of train[,validation][,test] by domain, e.g. 0.8,0.1,0.1 (default: all train)")
-    p.add_argument("--categories", default=None, help="only these task categories, comma-separated")
+    p.add_argument("--categories", default=None,
+                   help="only sessions whose category or any request's kind is one of these, comma-separated")
+    p.add_argument("--max-requests", type=int, default=0,
+                   help="only sessions of at most N requests (1: single-request conversations; default: any)")
     p.add_argument("--min-turns", type=int, default=0, help="only conversations with at least N assistant turns")
     p.add_argument("--seed", type=int, default=0, help="seeds which domains go to which split")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
@@ -38,15 +41,15 @@ def _count_lines(path: Path) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.min_turns < 0:
-        raise GemError("--min-turns must be at least 0")
+    if args.min_turns < 0 or args.max_requests < 0:
+        raise GemError("--min-turns and --max-requests must be at least 0")
     categories = frozenset(c.strip() for c in (args.categories or "").split(",") if c.strip())
     progress = Progress("records", total=_count_lines(Path(args.run) / "trajectories.jsonl"), quiet=args.quiet)
     with progress:
-        summary = export_run(args.run, args.format, args.out, selection=Selection(categories, args.min_turns),
+        summary = export_run(args.run, args.format, args.out, selection=Selection(categories, args.min_turns, args.max_requests),
                              split=args.split, seed=args.seed, overwrite=args.overwrite,
                              on_record=lambda ex: progress.advance(accepted=1), corpus=args.corpus)
     print(json.dumps(summary, indent=1))
     if not summary["selected"]:
-        print("gem export: no trajectory matched (check --categories and --min-turns)")
+        print("gem export: no trajectory matched (check --categories, --min-turns and --max-requests)")
     return 0

@@ -1,11 +1,15 @@
 """A Hugging Face ``datasets.DatasetDict``, saved with ``save_to_disk`` and as Parquet.
 
 Columns: ``id``, ``messages`` (OpenAI messages; a missing key reads back as null), ``tools`` (the
-OpenAI function schemas as a JSON string: their parameter objects differ per tool, which an Arrow
-struct column cannot hold without padding every tool with every other tool's fields), ``category``,
-``domain``, ``doc_id`` and ``provenance`` (JSON string). ``OUT/`` opens with
-``datasets.load_from_disk``; ``OUT/data/<split>.parquet`` with any Parquet reader or
-``load_dataset("parquet", data_dir=OUT + "/data")``. Needs the ``hf`` extra (``datasets``).
+OpenAI function schemas), ``category``, ``request_kinds``, ``domain``, ``doc_id`` and
+``provenance``. A tool call's ``arguments`` is an object, not OpenAI's JSON string: chat templates
+(Llama's, Qwen's, what TRL's SFT renders) are written for an object, and ``tojson`` of a string
+would teach a model to write its arguments as one quoted string. Arguments, tools and provenance
+are ``datasets.Json`` columns (stored as JSON text, read back as objects): their keys differ per
+tool, which an Arrow struct would pad with every other tool's keys as nulls. ``OUT/`` opens with
+``datasets.load_from_disk``; ``OUT/data/<split>.parquet`` with any Parquet reader (the Json columns
+are text there) or ``load_dataset("parquet", data_dir=OUT + "/data")``. Needs the ``hf`` extra
+(``datasets`` 5).
 """
 from __future__ import annotations
 
@@ -22,25 +26,36 @@ def _datasets() -> Any:
         import datasets
     except ImportError:
         raise GemError("--format hf needs the `datasets` package: pip install 'gem-env[hf]'") from None
+    if not hasattr(datasets, "Json"):
+        raise GemError(f"--format hf needs datasets 5 or later (installed: {datasets.__version__}): "
+                       "pip install 'gem-env[hf]'")
     return datasets
 
 
 def features(datasets: Any) -> Any:
-    V, L = datasets.Value, datasets.List
-    call = {"id": V("string"), "type": V("string"), "function": {"name": V("string"), "arguments": V("string")}}
+    V, L, J = datasets.Value, datasets.List, datasets.Json
+    call = {"id": V("string"), "type": V("string"), "function": {"name": V("string"), "arguments": J()}}
     message = {"role": V("string"), "content": V("string"), "tool_calls": L(call), "tool_call_id": V("string")}
     return datasets.Features({
-        "id": V("string"), "messages": L(message), "tools": V("string"), "category": V("string"),
-        "domain": V("string"), "doc_id": V("string"), "provenance": V("string"),
+        "id": V("string"), "messages": L(message), "tools": L(J()), "category": V("string"),
+        "request_kinds": L(V("string")), "domain": V("string"), "doc_id": V("string"), "provenance": J(),
     })
 
 
 def to_row(ex: Example) -> dict[str, Any]:
-    messages = [{"role": m["role"], "content": m.get("content"), "tool_calls": m.get("tool_calls"),
+    messages = [{"role": m["role"], "content": m.get("content"), "tool_calls": _calls(m.get("tool_calls")),
                  "tool_call_id": m.get("tool_call_id")} for m in ex.messages]
-    return {"id": ex.id, "messages": messages, "tools": json.dumps(ex.tools, ensure_ascii=False),
-            "category": ex.category, "domain": ex.domain, "doc_id": ex.doc_id,
-            "provenance": json.dumps(ex.provenance, ensure_ascii=False)}
+    return {"id": ex.id, "messages": messages, "tools": ex.tools, "category": ex.category,
+            "request_kinds": ex.request_kinds, "domain": ex.domain, "doc_id": ex.doc_id,
+            "provenance": ex.provenance}
+
+
+def _calls(calls: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """OpenAI tool calls with their arguments as objects."""
+    if not calls:
+        return calls
+    return [{**c, "function": {**c["function"], "arguments": json.loads(c["function"]["arguments"] or "{}")}}
+            for c in calls]
 
 
 def write(out: Path, splits: dict[str, Iterable[Example]]) -> dict[str, int]:
@@ -58,12 +73,15 @@ def write(out: Path, splits: dict[str, Iterable[Example]]) -> dict[str, int]:
 
 
 def to_openai(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """A row's messages as OpenAI messages again (nulls Arrow added for absent keys removed)."""
+    """A row's messages as OpenAI messages again (nulls Arrow added for absent keys removed,
+    arguments as JSON text)."""
     out = []
     for m in row["messages"]:
         msg = {"role": m["role"], "content": m["content"]}
         if m.get("tool_calls"):
-            msg["tool_calls"] = m["tool_calls"]
+            msg["tool_calls"] = [{**c, "function": {**c["function"],
+                                                    "arguments": json.dumps(c["function"]["arguments"], ensure_ascii=False)}}
+                                 for c in m["tool_calls"]]
         if m.get("tool_call_id") is not None:
             msg["tool_call_id"] = m["tool_call_id"]
         out.append(msg)

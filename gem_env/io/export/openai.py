@@ -2,7 +2,8 @@
 
 Tool calls keep their ids and JSON-string arguments; each tool reply is a ``tool`` message with its
 ``tool_call_id``. Beside the two keys OpenAI reads, each line carries ``id``, ``domain``,
-``category`` and ``provenance`` (trainers that read only ``messages``/``tools`` ignore them).
+``category``, ``request_kinds`` and ``provenance`` (trainers that read only ``messages``/``tools``
+ignore them).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ SUFFIX = ".jsonl"
 
 def to_record(ex: Example) -> dict[str, Any]:
     return {"messages": ex.messages, "tools": ex.tools, "id": ex.id, "domain": ex.domain,
-            "category": ex.category, "provenance": ex.provenance}
+            "category": ex.category, "request_kinds": ex.request_kinds, "provenance": ex.provenance}
 
 
 def write(out: Path, splits: dict[str, Iterable[Example]]) -> dict[str, int]:

@@ -5,7 +5,11 @@ are the trajectory's OpenAI messages made ready for supervised training: the use
 turn (its goodbye and stop marker, which no model should learn to produce or answer) is dropped, so a
 conversation ends on the assistant; an assistant message that only calls tools has ``content: null``.
 A record whose tools changed mid-conversation is cut to the turns one tool list is true of
-(`turns_with_one_tool_list`).
+(`turns_with_one_tool_list`; `provenance.cut_at` says where and why).
+
+``category`` is the kind of the session's first request (the task's kind); ``request_kinds`` lists
+every request's kind in order (``["lookup", "complete", "complete"]`` for a session of three), so a
+buyer can tell a single refusal from a session that holds one.
 """
 from __future__ import annotations
 
@@ -25,10 +29,17 @@ DEFAULT_CATEGORY = "base"
 
 @dataclass(frozen=True)
 class Selection:
-    """Which trajectories to export. ``categories`` empty: all."""
+    """Which trajectories to export. ``categories`` empty: all; else a record whose category or any
+    request's kind is listed. ``max_requests`` 0: any number of requests in a session."""
 
     categories: frozenset[str] = frozenset()
     min_turns: int = 0
+    max_requests: int = 0
+
+    def keeps(self, category: str, request_kinds: list[str]) -> bool:
+        if self.categories and not (self.categories & {category, *request_kinds}):
+            return False
+        return not self.max_requests or len(request_kinds) <= self.max_requests
 
 
 @dataclass
@@ -42,6 +53,7 @@ class Example:
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]]
     provenance: dict[str, Any] = field(default_factory=dict)
+    request_kinds: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -117,6 +129,13 @@ def category_of(record: dict[str, Any]) -> str:
     return str(task.get("category") or DEFAULT_CATEGORY)
 
 
+def request_kinds(record: dict[str, Any]) -> list[str]:
+    """The kind of each request of the session, in order (one request: the task's category)."""
+    task = record.get("task") or {}
+    requests = (task.get("scenario") or {}).get("requests") or []
+    return [str(r.get("kind") or "complete") for r in requests] or [category_of(record)]
+
+
 def provenance(record: dict[str, Any], run: RunInfo) -> dict[str, Any]:
     """Where a record came from and how it was made, enough to reproduce or audit it."""
     task = record.get("task") or {}
@@ -137,7 +156,17 @@ def provenance(record: dict[str, Any], run: RunInfo) -> dict[str, Any]:
         "seed": {"run": run.config.get("seed"), **(meta.get("seeds") or {}), "task": task.get("seed")},
         "verification": {"passed": bool(verification.get("passed")),
                          "checks": {c.get("name"): bool(c.get("passed")) for c in verification.get("checks", [])}},
+        "request_kinds": request_kinds(record),
+        **({"cut_at": cut_at(record)} if (meta.get("tools_added") or {}) else {}),
     }
+
+
+def cut_at(record: dict[str, Any]) -> dict[str, Any]:
+    """Where `turns_with_one_tool_list` cuts a record and why: the verification above is of the whole
+    conversation, of which the export keeps the first ``message`` messages."""
+    added = record["meta"]["tools_added"]
+    return {"message": added["message"], "of": len(record.get("messages") or []),
+            "tools_added": list(added.get("tools") or [])}
 
 
 def _installed_version() -> str | None:
@@ -163,15 +192,15 @@ def examples(run: RunInfo, selection: Selection) -> Iterator[Example]:
     for record in read_jsonl(run.path / "trajectories.jsonl"):
         if not record.get("messages") or not record.get("domain"):
             continue
-        category = category_of(record)
-        if selection.categories and category not in selection.categories:
+        category, kinds = category_of(record), request_kinds(record)
+        if not selection.keeps(category, kinds):
             continue
         messages, tools = turns_with_one_tool_list(record)
         if assistant_turns(messages) < selection.min_turns:
             continue
         yield Example(id=str(record.get("id")), domain=record["domain"], category=category,
                       doc_id=record.get("doc_id"), messages=messages, tools=tools,
-                      provenance=provenance(record, run))
+                      provenance=provenance(record, run), request_kinds=kinds)
 
 
 def turns_with_one_tool_list(record: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

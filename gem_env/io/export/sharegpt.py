@@ -71,7 +71,8 @@ def to_record(ex: Example) -> dict[str, Any]:
     system, turns = conversations(ex.messages)
     tools = [t.get("function", t) for t in ex.tools]
     return {"conversations": turns, "system": system, "tools": json.dumps(tools, ensure_ascii=False),
-            "id": ex.id, "domain": ex.domain, "category": ex.category, "provenance": ex.provenance}
+            "id": ex.id, "domain": ex.domain, "category": ex.category, "request_kinds": ex.request_kinds,
+            "provenance": ex.provenance}
 
 
 def dataset_info(names: Iterable[str]) -> dict[str, Any]:

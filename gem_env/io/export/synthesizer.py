@@ -67,7 +67,10 @@ def sft_pair(ex: Example, record: dict[str, Any], documents: dict[str, Any],
     kind = task.get("category") or "complete"
     if kind not in TASK_KINDS:
         return f"a {kind!r} task is not one workflow on one row, which is all {FORMAT} can name"
-    workflow, anchor, messages = _first_request(task, record["messages"])
+    first = _first_request(task, record["messages"])
+    if isinstance(first, str):
+        return first
+    workflow, anchor, messages = first
     if anchor is None:
         anchor = anchors.find(ex.domain, workflow, kind, task.get("id"))
     if anchor is None or messages is None:
@@ -79,11 +82,15 @@ def sft_pair(ex: Example, record: dict[str, Any], documents: dict[str, Any],
             "doc_id": ex.doc_id, "provenance": ex.provenance}
 
 
-def _first_request(task: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[str, Any, Any]:
+def _first_request(task: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[str, Any, Any] | str:
     """(workflow, anchor key or None, messages) of what the target names: a task's one request, or
     the first request of a session of the task's kind (the customer's follow-on requests are left
-    out: the conversation ends where the assistant closes that request, with the user's stop)."""
+    out: the conversation ends where the assistant closes that request, with the user's stop); or
+    why the first request cannot stand alone: a first message that announces more requests would
+    teach a conversation that promises them and stops (and the assistant's "You also mentioned ...")."""
+    from ...simulators.phrases import announces_more
     from ...simulators.scenario import STOP, Scenario
+    from ...stages.synthesizer.format import FORMAT
     from ...simulators.scripted import ScriptedUser
     requests = (task.get("scenario") or {}).get("requests") or []
     if len(requests) <= 1:
@@ -91,6 +98,10 @@ def _first_request(task: dict[str, Any], messages: list[dict[str, Any]]) -> tupl
     first = requests[0]
     if first.get("kind") != task.get("category") or not first.get("anchor"):
         return task.get("workflow"), None, None
+    opening = next((m.get("content") or "" for m in messages if m.get("role") == "user"), "")
+    if announces_more(opening):
+        return (f"the session's first message announces {len(requests)} requests; {FORMAT} names one, "
+                "and the first alone would end on requests promised and never made")
     settles = ScriptedUser(Scenario.model_validate(task["scenario"])).settles  # where the user moved on
     close = next((i for i, m in enumerate(messages) if m.get("role") == "assistant" and not m.get("tool_calls")
                   and settles(m.get("content") or "")), None)
@@ -146,21 +157,21 @@ def _documents(corpus: Iterable[str]) -> dict[str, Any]:
 
 
 def _write_hf(folder: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """A DatasetDict of the pairs (messages, id, domain, category, doc_id, provenance as JSON)."""
+    """A DatasetDict of the pairs (messages, id, domain, category, doc_id, provenance)."""
     try:
         import datasets
-    except ImportError:
-        (folder.parent / "hf.txt").write_text("not written: the hf extra is not installed "
+        datasets.Json  # noqa: B018 (datasets 5: the hf extra)
+    except (ImportError, AttributeError):
+        (folder.parent / "hf.txt").write_text("not written: needs the hf extra (datasets 5) "
                                               "(pip install 'gem-env[hf]')\n", encoding="utf-8")
         return
     datasets.disable_progress_bars()
     V = datasets.Value
     feats = datasets.Features({"messages": datasets.List({"role": V("string"), "content": V("string")}),  # noqa
                                "id": V("string"), "domain": V("string"), "category": V("string"),
-                               "doc_id": V("string"), "provenance": V("string")})
+                               "doc_id": V("string"), "provenance": datasets.Json()})
     def columns(pairs: list[dict[str, Any]]) -> dict[str, list[Any]]:  # column-wise: an empty split works too
-        return {key: [json.dumps(p[key], ensure_ascii=False) if key == "provenance" else p[key] for p in pairs]
-                for key in feats}
+        return {key: [p[key] for p in pairs] for key in feats}
     parts = {name: datasets.Dataset.from_dict(columns(pairs), features=feats) for name, pairs in rows.items()}
     datasets.DatasetDict(parts).save_to_disk(str(folder))
     (folder / "data").mkdir(exist_ok=True)

@@ -545,7 +545,8 @@ class WriteTools:
         return self._tool(
             f"update_{o}_address", "write", f"Change {indefinite(o)}'s postal address.",
             [self._id_param(o, pk), {"name": "address", "type": "string", "description": "street and number"},
-             {"name": "city", "type": "string"}, {"name": "zip", "type": "string"}],
+             {"name": "city", "type": "string", "description": "city or town"},
+             {"name": "zip", "type": "string", "description": "zip or postal code"}],
             [{"find": self.owners, "as": row, "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},
              {"require": "len(address) > 0 and len(zip) > 0", "message": "An address needs a street and a zip code"},
              {"update": self.owners, "row": row, "set": {"address": "address", "city": "city", "zip": "zip"}},

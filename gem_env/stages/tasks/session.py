@@ -544,8 +544,68 @@ def _leaving_and_staying(ctx: "_Context", built: list[K.Built], now: K.Built) ->
 def _story_breaks(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
     """Whether request `now` contradicts what the customer said in the session's earlier ones, or
     they contradict it: leaving the service and staying (`_leaving_and_staying`), short of money and
-    spending more (`_hard_up_and_spending`)."""
-    return _leaving_and_staying(ctx, built, now) or _hard_up_and_spending(ctx, built, now)
+    spending more (`_hard_up_and_spending`), a card reported misused and then loosened
+    (`_reported_and_loosened`)."""
+    return (_leaving_and_staying(ctx, built, now) or _hard_up_and_spending(ctx, built, now)
+            or _reported_and_loosened(ctx, built, now))
+
+
+COMPROMISED = re.compile(r"\b(?:fraud|stolen|lost|unauthori[sz]ed|never made|someone else)", re.IGNORECASE)
+"""A reason that says a record is out of its owner's hands or was misused ("fraud": "I never made
+this purchase"; a card frozen as lost)."""
+HELD = frozenset({"frozen", "locked", "blocked", "suspended", "lost", "stolen"})
+"""Statuses that hold a record back; a change off one of them loosens it (unfreeze, reactivate)."""
+LIMIT = re.compile(r"(?:^|_)limit$")
+
+
+def _reported_and_loosened(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
+    """Whether a request of the session says a record was misused or is out of the customer's hands
+    (`COMPROMISED`: a fraud dispute on one of a card's charges, a card frozen as lost) while another
+    loosens that record or one above it: unfreezes or reactivates it, or raises its limit. Either
+    order: nobody reports a card's charge as fraud and has its limit raised in the same visit."""
+    c, refs = ctx.compiled, getattr(ctx.owners, "refs", {})
+    people = getattr(ctx.owners, "people", set())
+
+    def rows_written(actions: list[GoldAction]) -> list[tuple[str, str, dict]]:
+        out = []
+        for a in actions:
+            if not (c.tools[a.tool].writes and a.ok):
+                continue
+            for table, t in c.tables.items():
+                key = a.arguments.get(t.pk)
+                row = ctx.owners.rows.get(table, {}).get(str(key)) if key is not None else None
+                if row is not None and table not in people:
+                    out.append((table, str(key), row))
+        return out
+
+    def reported(b: K.Built) -> set[tuple[str, str]]:  # the rows written on and those above them
+        if not COMPROMISED.search(str(b.request.knows.get("reason", ""))):
+            return set()
+        found, todo = set(), rows_written(b.actions)
+        while todo:
+            table, key, row = todo.pop()
+            if (table, key) in found:
+                continue
+            found.add((table, key))
+            for field, parent, pk in refs.get(table, []):
+                up = ctx.owners.rows.get(parent, {}).get(str(row.get(field)))
+                if up is not None and parent not in people and pk == c.tables[parent].pk:
+                    todo.append((parent, str(row.get(field)), up))
+        return found
+
+    def loosened(b: K.Built) -> set[tuple[str, str]]:
+        out = set()
+        for a in b.actions:
+            if not (c.tools[a.tool].writes and a.ok and isinstance(a.result, dict)):
+                continue
+            for table, key, was in rows_written([a]):
+                unheld = was.get("status") in HELD and a.result.get("status") not in (None, *HELD)
+                raised = any(LIMIT.search(f) and isinstance(v, (int, float)) and isinstance(was.get(f), (int, float))
+                             and v > was[f] for f, v in a.result.items())
+                if unheld or raised:
+                    out.add((table, key))
+        return out
+    return any(reported(x) & loosened(y) for b in built for x, y in ((now, b), (b, now)))
 
 
 HARD_UP = re.compile(r"\b(?:hardship|afford|money is tight)", re.IGNORECASE)
