@@ -851,9 +851,11 @@ def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str], seeder
     """Fields `derived` from others, once every table is seeded (an order's total is its items'
     sum, and items come after orders), in the order tables are seeded: a table's derived fields
     read its parents' as derived. The field's own name reads the value drawn from its source (an
-    order without items keeps it: `... or total`). Given tables, and values a `data` row gives,
+    order without items keeps it: `... or total`); `today` and `now` read the domain's clock. Given tables, and values a `data` row gives,
     are left as they are."""
     seeded = _Seeded(domain, rows)
+    clock = dt.datetime.fromisoformat(domain.clock)
+    at = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's clock reads
     for e in _topological(domain):
         derived = [(f, compile_expr(f.derived)) for f in e.fields if f.derived is not None]
         if not derived or e.name in given:
@@ -863,7 +865,7 @@ def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str], seeder
                 if i < len(e.data) and f.name in e.data[i]:
                     continue
                 try:
-                    row[f.name] = expr(row, seeded)
+                    row[f.name] = expr({**at, **row} if expr.names & at.keys() else row, seeded)
                 except ExprError as err:
                     raise CompileError(f"entities ({e.name}).{f.name}: derived {f.derived!r}: {err}") from None
                 if seeder is not None and f.type in ("date", "datetime"):

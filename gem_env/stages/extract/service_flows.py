@@ -8,6 +8,7 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.words import indefinite
+from ...tools.expr import substitute
 from ...tools.reasons import CHARGED_TWICE, FEES, NEVER_CAME, OVERCHARGED
 from ...tools.render import plain_words
 from .service_writes import _UPDATE_VERBS, quoted_list
@@ -211,6 +212,33 @@ class Flows:
         """Whether the archetype's seed makes records a claiming `reason` is true of, in every domain
         (a card's charges hold twins: "charged twice" is said of the second of them)."""
         return bool(CHARGED_TWICE.search(reason)) and any(f.get("twins") for f in self.a.child_fields)
+
+    def seeded_reason(self, reasons: Any, table: str, key: str, name: str = "reason") -> dict[str, Any]:
+        """`derived` for the reason of a seeded row filed on a record of `table` (through its field
+        `key`), where a listed reason claims something of that record (`_reason_holds`): the drawn
+        reason when the record bears it out, else the next listed one that it does, so a seeded
+        dispute never reads "duplicate charge" of a charge with no twin, nor "item not received" of
+        a purchase made this morning; {} where every reason holds of any record. `name`: the field
+        (a record's own `status_reason`, `key` then its own id)."""
+        on = "child" if table == self.children else "main" if table == self.mains else None
+        said = [str(r) for r in reasons]
+        if on is None or any("'" in r for r in said):
+            return {}
+        conds = {r: self._reason_holds(r, on) for r in said}
+        if all(c is None for c in conds.values()):
+            return {}
+        record = f"lookup('{table}', {key})"
+        holds = {r: "true" if c is None else substitute(c, {"row": record}) for r, c in conds.items() if c != "false"}
+        if not holds:
+            return {}
+        expr = name  # a reason not listed (none is): as drawn
+        for i, r in reversed(list(enumerate(said))):
+            chain = [x for x in said[i:] + said[:i] if x in holds]
+            told = f"'{r}'"  # none holds of this record: as drawn, as before
+            for x in reversed(chain):
+                told = f"'{x}'" if holds[x] == "true" else f"('{x}' if {holds[x]} else {told})"
+            expr = f"({told} if {name} == '{r}' else {expr})"
+        return {"derived": expr}
 
     def _reason_holds(self, reason: str, on: str) -> str | None:
         """What the anchored `row` must show for a customer to give `reason` truly (an expression;
