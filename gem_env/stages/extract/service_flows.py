@@ -28,25 +28,32 @@ def _shared(words: set[str], text: set[str]) -> int:
 
 
 
-_CONCERNS = {
-    "cards": "I do not recognise a charge on my card",
-    "accounts": "I do not understand a fee on my {m}",
-    "orders": "I have a problem with an item in my {m}",
-    "reservations": "I need help with a special request for my {m}",
-    "stays": "I have a question about the bill for my {m}",
-    "appointments": "I need to ask the clinic something before my {m}",
-    "lines": "I think I was billed too much for my {m}",
-    "subscriptions": "I think I was billed twice for my {m}",
-    "loans": "I think there is a mistake on my {m}",
-    "rentals": "I have a question about the charges on my {m}",
-    "utility": "I think the last bill is too high for my {m}",
-    "payments": "I need to check something about my {m}",
-    "installments": "I would like to talk about the terms of my {m}",
-    "profiles": "I cannot get into my {m}",
-    "access": "I cannot get into my {m}",
-    "tickets": "I have had no answer on my {m}",
+_CONCERNS: dict[str, tuple[tuple[tuple[str, ...] | None, str], ...]] = {
+    "cards": ((None, "I do not recognise a charge on my {m}"),),
+    "accounts": ((None, "I do not understand a fee on my {m}"),),
+    "orders": ((None, "I have a problem with an item in my {m}"),),
+    "reservations": ((("confirmed", "checked in"), "I need help with a special request for my {m}"),),
+    "stays": ((None, "I have a question about the bill for my {m}"),),
+    "appointments": ((("scheduled",), "I need to ask the clinic something before my {m}"),
+                     (("completed",), "I have a question about what the doctor told me at my {m}")),
+    "lines": ((None, "I think I was billed too much for my {m}"),),
+    "subscriptions": ((None, "I have a question about the fee on my {m}"),),
+    "loans": ((None, "I think there is a mistake on my {m}"),),
+    "rentals": ((None, "I have a question about the charges on my {m}"),),
+    "utility": ((None, "I think the last bill is too high for my {m}"),),
+    "payments": ((None, "I need to check something about my {m}"),),
+    "installments": ((None, "I would like to talk about the terms of my {m}"),),
+    "profiles": ((("locked",), "I cannot get into my {m}"), (None, "I have a question about signing in to my {m}")),
+    "access": ((None, "I have a question about what my {m} can do"),),
+    "tickets": ((("open", "waiting"), "I have had no answer on my {m}"),),
 }
-"""What a customer hands over to a person about a record of each archetype, in their words."""
+"""What a customer hands over to a person about a record of each archetype, in their words, by the
+record's status (None: any): each true of a record in that status ("before my visit" only of one
+still to come, "no answer on my ticket" only of one still open); a record no concern fits is not
+the one handed over."""
+_ABOUT_CHILD = {"cards", "orders"}
+"""Archetypes whose concern is about one of the record's own records (a charge, an item): only a
+record that has one is handed over."""
 
 _SINCE_FIELD = re.compile(r"opened|started|created|since|joined")
 _WAIT_DAYS = 7
@@ -126,14 +133,26 @@ class Flows:
         """The customer asks for a person to take their question about one of their records: the
         assistant hands over with the request in a sentence that names the record."""
         pk, m = self.owner_pk, self.sp.main
-        mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})])"
         # in the customer's own words, what a person would hand over for this kind of record (no
-        # apostrophe: a quoted literal); "I would like to talk to someone about ..." said nothing
-        topic = _CONCERNS.get(self.a.key, "I would like to talk to someone about my {m}").format(m=m)
+        # apostrophe: a quoted literal); "I would like to talk to someone about ..." said nothing;
+        # of a record in a status the concern is true of (not "before my visit" of one weeks ago)
+        said = [(st if st is None else [x for x in st if x in self.statuses], text.format(m=m))
+                for st, text in _CONCERNS.get(self.a.key, ((None, "I would like to talk to someone about my {m}"),))]
+        said = [(st, text) for st, text in said if st is None or st] or [(None, f"I have a question about my {m}")]
+        fits = [] if any(st is None for st, _ in said) else \
+            [f"a.status in {quoted_list(sorted({x for st, _ in said for x in st or ()}))}"]
+        if self.a.key in _ABOUT_CHILD and self.children:  # a charge on the card, an item in the order
+            fits.append(f"count_rows('{self.children}', {{{self.main_pk}: a.{self.main_pk}}}) > 0")
+        mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})" + \
+            (f" if {' and '.join(fits)}" if fits else "") + "])"
+        topic = f"'{said[-1][1]} '"
+        for st, text in reversed(said[:-1]):
+            topic = f"('{text} ' if lookup('{self.mains}', {mine}).status in {quoted_list(st)} else {topic})" \
+                if st is not None else f"'{text} '"
         return {"name": "talk_to_a_person", "category": "handoff",
                 "goal": f"pass my question about my {m} {{{self.main_pk}}} to a person",
                 "anchor": {"table": self.owners, "filter": f"{mine} != null"},
-                "knows": {"email": "row.email", self.main_pk: mine, "summary": f"'{topic} ' + {mine}"},
+                "knows": {"email": "row.email", self.main_pk: mine, "summary": f"{topic} + {mine}"},
                 "steps": [{"use": "identify"},
                           {"tool": "transfer_to_human_agent", "as": "handed",
                            "args": {pk: {"result": f"owner.{pk}"}, "summary": {"user": "summary"}}}],
