@@ -61,6 +61,12 @@ _WAIT_DAYS = 7
 _FEES_DAYS = 60
 """Days an account is held before its owner can say its fees are too high (two statements)."""
 
+def _literals(values: list[Any]) -> str:
+    """A list of values as the expression language writes it ([false], ['Basic', 'Plus'], [0])."""
+    return "[" + ", ".join(("true" if v else "false") if isinstance(v, bool) else f"'{v}'" if isinstance(v, str)
+                           else repr(v) for v in values) + "]"
+
+
 class Flows:
     """Mixin of `ToolKit` (service_tools.py): step groups and workflows."""
 
@@ -348,6 +354,7 @@ class Flows:
         conds = [f"row.status in {quoted_list(editable)}"]
         # the rules its tool checks, not another action's ("credits only to checking accounts" kept no row)
         conds += self._unblocked(_UPDATE_VERBS | {name.split("_")[0]}, editable)
+        conds += self._kind_allows(spec, new)
         if (limited := self.verb_limit(f)) is not None:  # "rescheduled at most twice"
             conds.append(f"row.{limited[0]} < {limited[1].value}")
         if self.cycle_rule("once", name) is not None:  # "once per billing cycle"
@@ -382,6 +389,20 @@ class Flows:
                                         if parts else f"changed.{name}",
                                         **{x: f"changed.{x}" for x in self.followers(name, "row")[1]
                                            if not x.endswith("_id")}}, name)}
+
+    def _kind_allows(self, spec: dict[str, Any], new: str) -> list[str]:
+        """Anchor conditions keeping the records whose kind allows the field's `new` value: a field
+        the seed gives a kind of record only some values of (`by` a field of the same row: a savings
+        account's overdraft protection is always off) is not changed to another on that kind (no
+        savings account has overdraft protection turned on)."""
+        out = []
+        for kind_field, cases in (spec.get("by") or {}).items():
+            if "." in kind_field or kind_field == "status":
+                continue
+            for kind, values in cases.items():
+                if isinstance(values, list) and values and all(isinstance(v, (bool, int, float, str)) for v in values):
+                    out.append(f"(row.{kind_field} != {quoted_list([kind])[1:-1]} or ({new}) in {_literals(values)})")
+        return out
 
     def _waiting(self, tells: dict[str, str], name: str) -> dict[str, str]:
         """`tells` of a change of `name` where a downgrade waits for the next billing cycle: the
