@@ -97,6 +97,7 @@ def test_some_card_charges_are_twins_a_day_or_two_apart() -> None:
         for a, b in twins:
             apart = abs(dt.datetime.fromisoformat(a["posted_at"]) - dt.datetime.fromisoformat(b["posted_at"]))
             assert apart <= dt.timedelta(days=2), (seed, a, b)
+            assert a["posted_at"][:10] != b["posted_at"][:10], (seed, a, b)  # told apart by their day
             for r in (a, b):
                 assert r["posted_at"][:10] >= issued[r["card_id"]], (seed, r)
                 assert r["status"] != "pending" or CLOCK - dt.datetime.fromisoformat(r["posted_at"]) <= dt.timedelta(days=4)
