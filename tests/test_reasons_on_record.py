@@ -144,6 +144,34 @@ def test_a_seeded_dispute_or_closed_account_gives_a_reason_its_record_bears_out(
     assert said["fraud"] and said["item not received"] and said["fees"] and said["no longer needed"], said
 
 
+def test_bags_are_claimed_lost_only_on_a_trip_that_checked_one() -> None:
+    """"Lost baggage" of a booking with no bag checked is false: neither a seeded claim nor a
+    customer's says it of one, the next reason is given."""
+    from gem_env.stages.extract import service
+    from gem_env.stages.extract.archetypes import ARCHETYPES
+    from gem_env.stages.extract.offline import DEFAULT_CLOCK
+    from gem_env.tools import compile_domain, parse_domain
+    arch = next(a for a in ARCHETYPES if a.key == "reservations")
+    built = service.build_service(arch, "Flight reservations: baggage, passenger, claim, airline.", clock=DEFAULT_CLOCK,
+                                  rows=24)
+    built.pop("spans")
+    said: collections.Counter = collections.Counter()
+    for seed in range(6):
+        c = compile_domain(parse_domain({"name": "reservations", "clock": DEFAULT_CLOCK, "seed": seed, **built}))
+        sandbox = c.new_sandbox()
+        try:
+            bookings = sandbox.dump(["reservations"])["reservations"]
+            for claim in sandbox.dump(["claims"])["claims"].values():
+                said[claim["reason"]] += 1
+                assert claim["reason"] != "lost baggage" or bookings[claim["reservation_id"]]["bags"] > 0, claim
+            for key, reason in _reasons(c, "create_claim", sandbox).items():
+                said[reason] += 1
+                assert reason != "lost baggage" or bookings[key]["bags"] > 0, (key, bookings[key])
+        finally:
+            sandbox.close()
+    assert said["lost baggage"] and len(said) > 1, said
+
+
 def _close_text(title: str) -> str:
     return (f"# {title}\n\nYou can close your checking or savings account online. Move your balance first, "
             "then choose a reason for closing the account.\n")

@@ -9,7 +9,7 @@ from typing import Any
 from ...text import features as tf
 from ...text.words import indefinite
 from ...tools.expr import substitute
-from ...tools.reasons import CHARGED_TWICE, FEES, NEVER_CAME, OVERCHARGED
+from ...tools.reasons import CHARGED_TWICE, FEES, LOST_BAGS, NEVER_CAME, OVERCHARGED
 from ...tools.render import plain_words
 from .service_writes import _UPDATE_VERBS, quoted_list
 
@@ -270,7 +270,8 @@ class Flows:
         None: any record may be said so; "false": none can): a twin charge (the same merchant and
         amount on the same card) for a duplicate charge; a purchase posted a week ago or more for
         one that never arrived; an account held two months or more for its fees being too high; a
-        payment that has gone out for its amount being wrong ("I was charged more than I agreed")."""
+        payment that has gone out for its amount being wrong ("I was charged more than I agreed"); a
+        bag checked for one lost."""
         low = reason.lower()
         if CHARGED_TWICE.search(low):
             payee = next((f["name"] for f in self.a.child_fields if f.get("faker") == "company"), None)
@@ -294,6 +295,9 @@ class Flows:
             return f"days_between(date(row.{since}), today) >= {_FEES_DAYS}" if since else None
         if OVERCHARGED.search(low) and on == "main" and "scheduled" in self.statuses:
             return "row.status != 'scheduled'"  # a payment not yet sent has charged nobody
+        if LOST_BAGS.search(low) and on == "main":  # a trip with no bag checked lost none
+            bags = next((f["name"] for f in self.a.main_fields if f["name"] in ("bags", "checked_bags")), None)
+            return f"row.{bags} > 0" if bags else None
         return None
 
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
