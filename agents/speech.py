@@ -1464,15 +1464,22 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
         told = [t + [x for x in d if x[1] == _STATUS_RANK and x[0] not in shown_alike and x not in t][:1]
                 for t, d in zip(told, details)]
     apart = [list(t) for t in told]
+    instead: set[str] = set()  # dates said in place of a status
     for group in _alike(told):  # one more detail, one the alike records do not all share: a date first
         shared_by_all = set.intersection(*(said[i] for i in group))
         for i in group:
             told[i] = _told(details[i], same | {k for k, w in shared_by_all}, 1, told[i], first=_DATE_RANK)
+            if told[i] == apart[i]:  # twin charges: "posted" said more fully ("posted on December 24, ...")
+                told[i] = _dated_status(told[i], details[i], same | {k for k, w in shared_by_all})
+                instead |= {x[0] for x in told[i] if x not in apart[i]}
     # ... told of every record that has it, not of the alike ones only: a list dating some of its
     # records ("ACC-1 (savings, open), ACC-2 (checking, open, opened on November 8, 2024)") answers
-    # "When was my account opened?" for some and hides it for the others
+    # "When was my account opened?" for some and hides it for the others; a date said instead of a
+    # status is not said beside another one ("pending, posted on ...")
     more = {x[0] for t, a in zip(told, apart) for x in t if x not in a}
-    told = [t + [x for x in d if x[0] in more and x[0] not in {y[0] for y in t}] for t, d in zip(told, details)]
+    told = [t + [x for x in d if x[0] in more and x[0] not in {y[0] for y in t}
+                 and not (x[0] in instead and any(y[1] == _STATUS_RANK for y in t))]
+            for t, d in zip(told, details)]
     told = _without_one_day(listed, told) if whole else told
     quote = any(w.startswith('about "') for t in told for _, _, w in t)  # memos alike: all quoted or none
     options = []
@@ -1482,6 +1489,18 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     if len(records) > len(options):  # the count said is the count listed: "... and 2 more"
         return f"{', '.join(options)} and {len(records) - len(options)} more", shared
     return joined(options), shared
+
+
+def _dated_status(told: list[tuple[str, int, str]], details: list[tuple[str, int, str]], same: set[str]) \
+        -> list[tuple[str, int, str]]:
+    """`told` with its status replaced by a date that says it and more ("posted" -> "posted on
+    December 24, 2024 at 7:50 pm"), where the date is what tells the record from its twin."""
+    for x in details:
+        if x[1] == _DATE_RANK and x[0] not in same:
+            for j, y in enumerate(told):
+                if y[1] == _STATUS_RANK and _says(x[2], y[2]):
+                    return [*told[:j], x, *told[j + 1:]]
+    return told
 
 
 def _without_one_day(records: list[dict[str, Any]], told: list[list[tuple[str, int, str]]]) \

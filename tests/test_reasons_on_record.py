@@ -5,6 +5,7 @@ arrived, closes an account opened last week "because of the fees", cancels a pay
 and moves to a dearer plan in the same visit."""
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
@@ -114,6 +115,62 @@ def test_an_account_is_closed_for_its_fees_only_after_two_months() -> None:
         assert _reasons(c, "close_account", sandbox)[key] != "fees"
     finally:
         sandbox.close()
+
+
+def test_a_seeded_dispute_or_closed_account_gives_a_reason_its_record_bears_out() -> None:
+    """The records the seed files itself agree with their reasons too (round 61: "duplicate charge"
+    read back by `get_dispute_status` of a charge with no twin, 14 sessions): a seeded dispute is of
+    a duplicate charge only on the later of two twins, of an item not received only on a charge
+    posted a week ago or more; a seeded closed account was closed for its fees only if held two
+    months or more. Over ten seeds, so each reason is drawn on rows it is false of."""
+    from gem_env.tools.seed import seed_rows
+    cards = _compiled("Dispute a charge", _dispute_text("Dispute a charge")).domain
+    accounts = _compiled("Close your account", _close_text("Close your account")).domain
+    said: collections.Counter = collections.Counter()
+    for seed in range(10):
+        rows = seed_rows(cards, {}, seed)
+        charges = {r["charge_id"]: r for r in rows["charges"]}
+        for d in rows["disputes"]:
+            c = charges[d["charge_id"]]
+            said[d["reason"]] += 1
+            if d["reason"] == "duplicate charge":
+                assert any(x["card_id"] == c["card_id"] and x["merchant"] == c["merchant"] and x["amount"] == c["amount"]
+                           and x["posted_at"] < c["posted_at"] for x in charges.values()), (seed, d, c)
+            if d["reason"] == "item not received":
+                assert c["status"] != "pending" and (TODAY - dt.date.fromisoformat(c["posted_at"][:10])).days >= 7, (seed, d, c)
+        for a in seed_rows(accounts, {}, seed)["accounts"]:
+            said[a["status_reason"]] += a["status"] == "closed"
+            if a["status"] == "closed" and a["status_reason"] == "fees":
+                assert (TODAY - dt.date.fromisoformat(a["opened_on"])).days >= 60, (seed, a)
+    assert said["fraud"] and said["item not received"] and said["fees"] and said["no longer needed"], said
+
+
+def test_bags_are_claimed_lost_only_on_a_trip_that_checked_one() -> None:
+    """"Lost baggage" of a booking with no bag checked is false: neither a seeded claim nor a
+    customer's says it of one, the next reason is given."""
+    from gem_env.stages.extract import service
+    from gem_env.stages.extract.archetypes import ARCHETYPES
+    from gem_env.stages.extract.offline import DEFAULT_CLOCK
+    from gem_env.tools import compile_domain, parse_domain
+    arch = next(a for a in ARCHETYPES if a.key == "reservations")
+    built = service.build_service(arch, "Flight reservations: baggage, passenger, claim, airline.", clock=DEFAULT_CLOCK,
+                                  rows=24)
+    built.pop("spans")
+    said: collections.Counter = collections.Counter()
+    for seed in range(6):
+        c = compile_domain(parse_domain({"name": "reservations", "clock": DEFAULT_CLOCK, "seed": seed, **built}))
+        sandbox = c.new_sandbox()
+        try:
+            bookings = sandbox.dump(["reservations"])["reservations"]
+            for claim in sandbox.dump(["claims"])["claims"].values():
+                said[claim["reason"]] += 1
+                assert claim["reason"] != "lost baggage" or bookings[claim["reservation_id"]]["bags"] > 0, claim
+            for key, reason in _reasons(c, "create_claim", sandbox).items():
+                said[reason] += 1
+                assert reason != "lost baggage" or bookings[key]["bags"] > 0, (key, bookings[key])
+        finally:
+            sandbox.close()
+    assert said["lost baggage"] and len(said) > 1, said
 
 
 def _close_text(title: str) -> str:

@@ -717,6 +717,29 @@ def test_charges_of_different_days_keep_their_dates() -> None:
         assert text.count("posted on") == 2 or text.count("posted at") == 2, text
 
 
+def test_twin_charges_are_told_apart_by_the_day_they_posted() -> None:
+    """"TRN-39610 (at Marks, Carey and Merritt, posted) and TRN-16969 (at Marks, Carey and Merritt,
+    posted)" (10 sessions of round 60's runs, each answered "The second one."): two charges of one
+    merchant and amount are told by when they posted, their status said more fully; a pending one
+    beside them is not said "posted on" anything."""
+    charges = [{"transaction_id": "TRN-1", "status": "pending", "merchant": "Wright Ltd", "amount": 82.67,
+                "posted_at": "2025-01-13T02:55:00"},
+               {"transaction_id": "TRN-2", "status": "posted", "merchant": "Marks LLC", "amount": 100.02,
+                "posted_at": "2024-12-24T19:50:00"},
+               {"transaction_id": "TRN-3", "status": "posted", "merchant": "Marks LLC", "amount": 100.02,
+                "posted_at": "2024-12-23T11:12:00"}]
+    for said in (False, True):  # ISO or said in words
+        if said:
+            for c, words in zip(charges, ("January 13, 2025 at 2:55 am", "December 24, 2024 at 7:50 pm",
+                                          "December 23, 2024 at 11:12 am")):
+                c["posted_at"] = words
+        text = S.which(random.Random(0), "transaction_id", charges)
+        parts = dict(re.findall(r"(TRN-\d) \(([^)]*)\)", text))
+        assert parts["TRN-2"] != parts["TRN-3"], text
+        assert re.search(r"December 24|12-24", parts["TRN-2"]) and re.search(r"December 23|12-23", parts["TRN-3"]), text
+        assert "posted on" not in parts["TRN-1"] and "pending" in parts["TRN-1"], text
+
+
 def test_that_points_at_the_record_only_before_any_other_fact() -> None:
     """"The record shows the balance as $6,328.78. That was opened on July 23, 2024." (tau2 banking
     109): "that" after a value points at the value. A refusal's date names the record it is of ("...

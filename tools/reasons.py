@@ -65,9 +65,10 @@ CHARGED_TWICE = re.compile(r"\bduplicate (?:charge|payment|transaction)|\bcharge
 NEVER_CAME = re.compile(r"\bnot received|\bnever (?:arrived|received|came)|\bnon-?delivery", re.IGNORECASE)
 FEES = re.compile(r"\bfees?\b", re.IGNORECASE)
 OVERCHARGED = re.compile(r"\bwrong amount|\bovercharg|\bcharged more", re.IGNORECASE)
-CLAIMS = (CHARGED_TWICE, NEVER_CAME, FEES, OVERCHARGED)
+LOST_BAGS = re.compile(r"\blost (?:baggage|bags?|luggage)\b", re.IGNORECASE)
+CLAIMS = (CHARGED_TWICE, NEVER_CAME, FEES, OVERCHARGED, LOST_BAGS)
 """Reasons that claim something of the record, true only where it shows it: a twin charge, a purchase
-made long enough ago, an account held long enough to have paid fees, money gone out. A task says
+made long enough ago, an account held long enough to have paid fees, money gone out, a bag checked. A task says
 one only of a record that bears it out (the offline extractor's `Flows._reason_holds`)."""
 
 

@@ -140,8 +140,8 @@ class _Seeder:
     def _twins(self, e: Entity, f: EntityField, rows: list[dict[str, Any]]) -> None:
         """`twins`: a share of the generated rows (at least one where a parent row holds two) made a
         repeat of another row of the same parent row (the table's first foreign key): the fields
-        `same` copied from it and this date a few hours to `days` days after it (before it where that
-        is past the clock), within the repeat's own window (its status's, after its parents began),
+        `same` copied from it and this date a few hours to `days` days after it, on another day (before
+        it where that is past the clock), within the repeat's own window (its status's, after its parents began),
         so a pending charge stays days old and a posted one is no newer than the clock. A card
         charged twice by one merchant, as a duplicate-charge dispute is about. Drawn from the
         table's own random stream, so the tables after it are seeded as before."""
@@ -172,8 +172,8 @@ class _Seeder:
 
     def _twin_date(self, e: Entity, f: EntityField, s: dict[str, Any], r: dict[str, Any], days: int,
                    rng: random.Random) -> str | None:
-        """A date for `r` repeating `s`: up to `days` days after `s`'s (or before, where after falls
-        outside `r`'s window), inside `r`'s window and after the rows it refers to began; None when
+        """A date for `r` repeating `s`: up to `days` days after `s`'s, on a day of its own (or before,
+        where after falls outside `r`'s window), inside `r`'s window and after the rows it refers to began; None when
         neither fits."""
         parents = [p for x in e.fields if x.foreign_key and r.get(x.name) is not None
                    and (p := self._parent_row(x.foreign_key, r[x.name])) is not None]
@@ -186,7 +186,12 @@ class _Seeder:
         lo = max(x for x in (a, begun) if x is not None)  # type: ignore[type-var]
         base = _date(s[f.name], day)
         step = dt.timedelta(days=rng.randint(1, days)) if day else dt.timedelta(minutes=rng.randint(60, days * 24 * 60))
-        for when in (base + step, base - step):  # type: ignore[operator]
+        # on another day than `s`: what a person tells the two apart by ("the one posted on December 25")
+        one = dt.timedelta(days=1)
+        later, earlier = base + step, base - step  # type: ignore[operator]
+        later += one if later.date() == base.date() else dt.timedelta(0)  # type: ignore[union-attr]
+        earlier -= one if earlier.date() == base.date() else dt.timedelta(0)  # type: ignore[union-attr]
+        for when in (later, earlier):
             if lo <= when <= min(b, self.clock):  # type: ignore[operator]
                 return when.date().isoformat() if day else when.replace(second=0, microsecond=0).isoformat()
         return None
@@ -851,9 +856,11 @@ def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str], seeder
     """Fields `derived` from others, once every table is seeded (an order's total is its items'
     sum, and items come after orders), in the order tables are seeded: a table's derived fields
     read its parents' as derived. The field's own name reads the value drawn from its source (an
-    order without items keeps it: `... or total`). Given tables, and values a `data` row gives,
+    order without items keeps it: `... or total`); `today` and `now` read the domain's clock. Given tables, and values a `data` row gives,
     are left as they are."""
     seeded = _Seeded(domain, rows)
+    clock = dt.datetime.fromisoformat(domain.clock)
+    at = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's clock reads
     for e in _topological(domain):
         derived = [(f, compile_expr(f.derived)) for f in e.fields if f.derived is not None]
         if not derived or e.name in given:
@@ -863,7 +870,7 @@ def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str], seeder
                 if i < len(e.data) and f.name in e.data[i]:
                     continue
                 try:
-                    row[f.name] = expr(row, seeded)
+                    row[f.name] = expr({**at, **row} if expr.names & at.keys() else row, seeded)
                 except ExprError as err:
                     raise CompileError(f"entities ({e.name}).{f.name}: derived {f.derived!r}: {err}") from None
                 if seeder is not None and f.type in ("date", "datetime"):

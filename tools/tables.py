@@ -314,12 +314,13 @@ def _check_same_as(where: str, same_as: str, e: Entity, tables: dict[str, Table]
 
 def _check_derived(where: str, source: str, e: Entity, tables: dict[str, Table]) -> None:
     """`derived: 'round(lookup('rooms', room_id).nightly_rate * nights, 2)'`: an expression of the
-    row's own fields that reads other rows through lookup(), rows() and count_rows() only."""
+    row's own fields and the domain's clock (`today`, `now`) that reads other rows through lookup(),
+    rows() and count_rows() only."""
     try:
         compiled = compile_expr(source)
     except ExprError as err:
         raise CompileError(f"{where}: derived {source!r}: {err}") from None
-    unknown = compiled.names - {f.name for f in e.fields}
+    unknown = compiled.names - {f.name for f in e.fields} - {"today", "now"}
     if unknown:
         raise CompileError(f"{where}: derived {source!r} reads {sorted(unknown)}, which are not fields of {e.name} "
                            f"({', '.join(f.name for f in e.fields)})")

@@ -8,7 +8,8 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.words import indefinite
-from ...tools.reasons import CHARGED_TWICE, FEES, NEVER_CAME, OVERCHARGED
+from ...tools.expr import substitute
+from ...tools.reasons import CHARGED_TWICE, FEES, LOST_BAGS, NEVER_CAME, OVERCHARGED
 from ...tools.render import plain_words
 from .service_writes import _UPDATE_VERBS, quoted_list
 
@@ -27,31 +28,44 @@ def _shared(words: set[str], text: set[str]) -> int:
 
 
 
-_CONCERNS = {
-    "cards": "I do not recognise a charge on my card",
-    "accounts": "I do not understand a fee on my {m}",
-    "orders": "I have a problem with an item in my {m}",
-    "reservations": "I need help with a special request for my {m}",
-    "stays": "I have a question about the bill for my {m}",
-    "appointments": "I need to ask the clinic something before my {m}",
-    "lines": "I think I was billed too much for my {m}",
-    "subscriptions": "I think I was billed twice for my {m}",
-    "loans": "I think there is a mistake on my {m}",
-    "rentals": "I have a question about the charges on my {m}",
-    "utility": "I think the last bill is too high for my {m}",
-    "payments": "I need to check something about my {m}",
-    "installments": "I would like to talk about the terms of my {m}",
-    "profiles": "I cannot get into my {m}",
-    "access": "I cannot get into my {m}",
-    "tickets": "I have had no answer on my {m}",
+_CONCERNS: dict[str, tuple[tuple[tuple[str, ...] | None, str], ...]] = {
+    "cards": ((None, "I do not recognise a charge on my {m}"),),
+    "accounts": ((None, "I do not understand a fee on my {m}"),),
+    "orders": ((None, "I have a problem with an item in my {m}"),),
+    "reservations": ((("confirmed", "checked in"), "I need help with a special request for my {m}"),),
+    "stays": ((None, "I have a question about the bill for my {m}"),),
+    "appointments": ((("scheduled",), "I need to ask the clinic something before my {m}"),
+                     (("completed",), "I have a question about what the doctor told me at my {m}")),
+    "lines": ((None, "I think I was billed too much for my {m}"),),
+    "subscriptions": ((None, "I have a question about the fee on my {m}"),),
+    "loans": ((None, "I think there is a mistake on my {m}"),),
+    "rentals": ((None, "I have a question about the charges on my {m}"),),
+    "utility": ((None, "I think the last bill is too high for my {m}"),),
+    "payments": ((None, "I need to check something about my {m}"),),
+    "installments": ((None, "I would like to talk about the terms of my {m}"),),
+    "profiles": ((("locked",), "I cannot get into my {m}"), (None, "I have a question about signing in to my {m}")),
+    "access": ((None, "I have a question about what my {m} can do"),),
+    "tickets": ((("open", "waiting"), "I have had no answer on my {m}"),),
 }
-"""What a customer hands over to a person about a record of each archetype, in their words."""
+"""What a customer hands over to a person about a record of each archetype, in their words, by the
+record's status (None: any): each true of a record in that status ("before my visit" only of one
+still to come, "no answer on my ticket" only of one still open); a record no concern fits is not
+the one handed over."""
+_ABOUT_CHILD = {"cards", "orders"}
+"""Archetypes whose concern is about one of the record's own records (a charge, an item): only a
+record that has one is handed over."""
 
 _SINCE_FIELD = re.compile(r"opened|started|created|since|joined")
 _WAIT_DAYS = 7
 """Days after a purchase before anyone can say it never arrived."""
 _FEES_DAYS = 60
 """Days an account is held before its owner can say its fees are too high (two statements)."""
+
+def _literals(values: list[Any]) -> str:
+    """A list of values as the expression language writes it ([false], ['Basic', 'Plus'], [0])."""
+    return "[" + ", ".join(("true" if v else "false") if isinstance(v, bool) else f"'{v}'" if isinstance(v, str)
+                           else repr(v) for v in values) + "]"
+
 
 class Flows:
     """Mixin of `ToolKit` (service_tools.py): step groups and workflows."""
@@ -125,14 +139,26 @@ class Flows:
         """The customer asks for a person to take their question about one of their records: the
         assistant hands over with the request in a sentence that names the record."""
         pk, m = self.owner_pk, self.sp.main
-        mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})])"
         # in the customer's own words, what a person would hand over for this kind of record (no
-        # apostrophe: a quoted literal); "I would like to talk to someone about ..." said nothing
-        topic = _CONCERNS.get(self.a.key, "I would like to talk to someone about my {m}").format(m=m)
+        # apostrophe: a quoted literal); "I would like to talk to someone about ..." said nothing;
+        # of a record in a status the concern is true of (not "before my visit" of one weeks ago)
+        said = [(st if st is None else [x for x in st if x in self.statuses], text.format(m=m))
+                for st, text in _CONCERNS.get(self.a.key, ((None, "I would like to talk to someone about my {m}"),))]
+        said = [(st, text) for st, text in said if st is None or st] or [(None, f"I have a question about my {m}")]
+        fits = [] if any(st is None for st, _ in said) else \
+            [f"a.status in {quoted_list(sorted({x for st, _ in said for x in st or ()}))}"]
+        if self.a.key in _ABOUT_CHILD and self.children:  # a charge on the card, an item in the order
+            fits.append(f"count_rows('{self.children}', {{{self.main_pk}: a.{self.main_pk}}}) > 0")
+        mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})" + \
+            (f" if {' and '.join(fits)}" if fits else "") + "])"
+        topic = f"'{said[-1][1]} '"
+        for st, text in reversed(said[:-1]):
+            topic = f"('{text} ' if lookup('{self.mains}', {mine}).status in {quoted_list(st)} else {topic})" \
+                if st is not None else f"'{text} '"
         return {"name": "talk_to_a_person", "category": "handoff",
                 "goal": f"pass my question about my {m} {{{self.main_pk}}} to a person",
                 "anchor": {"table": self.owners, "filter": f"{mine} != null"},
-                "knows": {"email": "row.email", self.main_pk: mine, "summary": f"'{topic} ' + {mine}"},
+                "knows": {"email": "row.email", self.main_pk: mine, "summary": f"{topic} + {mine}"},
                 "steps": [{"use": "identify"},
                           {"tool": "transfer_to_human_agent", "as": "handed",
                            "args": {pk: {"result": f"owner.{pk}"}, "summary": {"user": "summary"}}}],
@@ -212,12 +238,40 @@ class Flows:
         (a card's charges hold twins: "charged twice" is said of the second of them)."""
         return bool(CHARGED_TWICE.search(reason)) and any(f.get("twins") for f in self.a.child_fields)
 
+    def seeded_reason(self, reasons: Any, table: str, key: str, name: str = "reason") -> dict[str, Any]:
+        """`derived` for the reason of a seeded row filed on a record of `table` (through its field
+        `key`), where a listed reason claims something of that record (`_reason_holds`): the drawn
+        reason when the record bears it out, else the next listed one that it does, so a seeded
+        dispute never reads "duplicate charge" of a charge with no twin, nor "item not received" of
+        a purchase made this morning; {} where every reason holds of any record. `name`: the field
+        (a record's own `status_reason`, `key` then its own id)."""
+        on = "child" if table == self.children else "main" if table == self.mains else None
+        said = [str(r) for r in reasons]
+        if on is None or any("'" in r for r in said):
+            return {}
+        conds = {r: self._reason_holds(r, on) for r in said}
+        if all(c is None for c in conds.values()):
+            return {}
+        record = f"lookup('{table}', {key})"
+        holds = {r: "true" if c is None else substitute(c, {"row": record}) for r, c in conds.items() if c != "false"}
+        if not holds:
+            return {}
+        expr = name  # a reason not listed (none is): as drawn
+        for i, r in reversed(list(enumerate(said))):
+            chain = [x for x in said[i:] + said[:i] if x in holds]
+            told = f"'{r}'"  # none holds of this record: as drawn, as before
+            for x in reversed(chain):
+                told = f"'{x}'" if holds[x] == "true" else f"('{x}' if {holds[x]} else {told})"
+            expr = f"({told} if {name} == '{r}' else {expr})"
+        return {"derived": expr}
+
     def _reason_holds(self, reason: str, on: str) -> str | None:
         """What the anchored `row` must show for a customer to give `reason` truly (an expression;
         None: any record may be said so; "false": none can): a twin charge (the same merchant and
         amount on the same card) for a duplicate charge; a purchase posted a week ago or more for
         one that never arrived; an account held two months or more for its fees being too high; a
-        payment that has gone out for its amount being wrong ("I was charged more than I agreed")."""
+        payment that has gone out for its amount being wrong ("I was charged more than I agreed"); a
+        bag checked for one lost."""
         low = reason.lower()
         if CHARGED_TWICE.search(low):
             payee = next((f["name"] for f in self.a.child_fields if f.get("faker") == "company"), None)
@@ -241,6 +295,9 @@ class Flows:
             return f"days_between(date(row.{since}), today) >= {_FEES_DAYS}" if since else None
         if OVERCHARGED.search(low) and on == "main" and "scheduled" in self.statuses:
             return "row.status != 'scheduled'"  # a payment not yet sent has charged nobody
+        if LOST_BAGS.search(low) and on == "main":  # a trip with no bag checked lost none
+            bags = next((f["name"] for f in self.a.main_fields if f["name"] in ("bags", "checked_bags")), None)
+            return f"row.{bags} > 0" if bags else None
         return None
 
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
@@ -301,6 +358,7 @@ class Flows:
         conds = [f"row.status in {quoted_list(editable)}"]
         # the rules its tool checks, not another action's ("credits only to checking accounts" kept no row)
         conds += self._unblocked(_UPDATE_VERBS | {name.split("_")[0]}, editable)
+        conds += self._kind_allows(spec, new)
         if (limited := self.verb_limit(f)) is not None:  # "rescheduled at most twice"
             conds.append(f"row.{limited[0]} < {limited[1].value}")
         if self.cycle_rule("once", name) is not None:  # "once per billing cycle"
@@ -335,6 +393,20 @@ class Flows:
                                         if parts else f"changed.{name}",
                                         **{x: f"changed.{x}" for x in self.followers(name, "row")[1]
                                            if not x.endswith("_id")}}, name)}
+
+    def _kind_allows(self, spec: dict[str, Any], new: str) -> list[str]:
+        """Anchor conditions keeping the records whose kind allows the field's `new` value: a field
+        the seed gives a kind of record only some values of (`by` a field of the same row: a savings
+        account's overdraft protection is always off) is not changed to another on that kind (no
+        savings account has overdraft protection turned on)."""
+        out = []
+        for kind_field, cases in (spec.get("by") or {}).items():
+            if "." in kind_field or kind_field == "status":
+                continue
+            for kind, values in cases.items():
+                if isinstance(values, list) and values and all(isinstance(v, (bool, int, float, str)) for v in values):
+                    out.append(f"(row.{kind_field} != {quoted_list([kind])[1:-1]} or ({new}) in {_literals(values)})")
+        return out
 
     def _waiting(self, tells: dict[str, str], name: str) -> dict[str, str]:
         """`tells` of a change of `name` where a downgrade waits for the next billing cycle: the

@@ -314,7 +314,9 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 # a request is of a record it can be filed on (a refill of a completed visit, a dispute of a
                 # posted charge)
                 *({"name": pk, "foreign_key": f"{table}.{pk}", **self._requested_among(table)} for table, pk in on),
-                {"name": "reason", "values": self.reasons}, {"name": "status", "values": self.open_request_statuses},
+                # true of the record it is filed on ("duplicate charge" only of a twin charge)
+                {"name": "reason", "values": self.reasons, **self.seeded_reason(self.reasons, *on[-1])},
+                {"name": "status", "values": self.open_request_statuses},
                 {"name": "details", "default": None},
                 {"name": "filed_on", "type": "date", **self._filed_after(on[0][1])},
                 *self._reply_by_field()]})
@@ -386,7 +388,15 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         """How a main record's status_reason is seeded: a frozen card's is one of the reasons a card
         is frozen for, a record never moved by a reasoned action has none."""
         cases = {a.to_status: list(a.reasons) for a in self.a.actions if a.reasons and a.to_status in self.statuses}
-        return {"by": {"status": cases}} if cases else {"default": None}
+        if not cases:
+            return {"default": None}
+        # true of the record ("fees" only of an account held long enough to have paid some)
+        true = {s: d["derived"] for s, rs in cases.items()
+                if (d := self.seeded_reason(rs, self.mains, self.main_pk, "status_reason"))}
+        derived = "status_reason"
+        for s, e in reversed(list(true.items())):
+            derived = f"({e} if status == '{s}' else {derived})"
+        return {"by": {"status": cases}, **({"derived": derived} if true else {})}
 
     def _dated_by_status(self, f: dict[str, Any], statuses: Sequence[str]) -> dict[str, Any]:
         """A date that follows the row's status, in days from the clock (the archetype's `when`): a
@@ -426,7 +436,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 source = f.pop("derived")
                 tier = f.pop("tier", None)  # a fare by the cabin, not a range by it
                 used = compile_expr(source)
-                if used.names - {x["name"] for x in fields} <= set(whole) and all(
+                if used.names - {x["name"] for x in fields} - {"today", "now"} <= set(whole) and all(
                         field in {x["name"] for x in has[name]} for name, field in used.fields if name in has):
                     derived = tier_priced(substitute(source, whole), tier,
                                           next((x.get("values") for x in fields if x["name"] == tier), None))
