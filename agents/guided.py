@@ -195,8 +195,8 @@ def _line_of(span: str, guide: Sequence[str]) -> str | None:
     of whose words the step has, or that opens with the step's own words."""
     key = _key(span)
     for g in guide:
-        if _key(g) == key:
-            return g
+        if _key(g) == key or g in (f'Run "{key}".', f"Run `{key}`."):
+            return g  # (a command the text shows at a prompt is the guide's 'Run "./easyrsa init-pki".')
     for g in guide:
         k = _key(g)
         if g.endswith("…") and key.startswith(_key(g[:-1])) or k.startswith(key.rstrip(".:") + ":"):

@@ -355,7 +355,65 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     said as the step)."""
     steps, how = _steps_found(text)
     steps = [s for s in steps if not (s.marker == "sequence" and _CAPTION.match(text[text.rfind("\n", 0, s.start) + 1:s.start]))]
+    steps = _without_output(steps, text)
     return [_tried(s, text) for s in _each_new(_unmarked(s) for s in steps)], how
+
+
+#: a command at a shell prompt: the prompt alone on its line and the command on the next non-blank one
+#: (the Debian handbook's "$ \n./easyrsa build-ca nopass"), or "$ command" on one line (the reference's)
+_BARE_PROMPT = re.compile(r"^[ \t\xa0]*[$#][ \t\xa0]*\n(?:[ \t\xa0]*\n)*[ \t\xa0]*(\S[^\n]*)$", re.M)
+_LINE_PROMPT = re.compile(r"^[ \t\xa0]*\$[ \t\xa0]+(\S[^\n]*)$", re.M)
+_BLANK_LINE = re.compile(r"\n[ \t\xa0]*\n")
+
+
+def output_of(text: str, start: int) -> re.Match[str] | None:
+    """The command at a shell prompt whose output the line at `start` is, if it is one: a line of
+    the paragraph under a "$ command" line, or, under a prompt alone on its line, a line after other
+    output, every line since the command as short as a terminal's (a prose paragraph is one long
+    line). "Write out database with 1 new entries / Data Base Updated" is what easyrsa prints, not a
+    step; "Restart the service to use the new configuration." right after the command is the text's."""
+    line = text.rfind("\n", 0, start) + 1
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    last = max((m for rx in (_BARE_PROMPT, _LINE_PROMPT) for m in rx.finditer(text, 0, line)),
+               key=lambda m: m.end(), default=None)
+    if last is None or last.group(1).rstrip().endswith("\\"):
+        return None  # (a command continued on the line: "cut -d ':' -f 5| sort ...")
+    between = text[last.end():line]
+    if last.re is _LINE_PROMPT:
+        return None if _BLANK_LINE.search(between) else last
+    lines = [ln for ln in between.split("\n") if ln.strip()]
+    return last if lines and not any(_PROSE_LINE.match(ln) for ln in lines + [text[line:end]]) else None
+
+
+#: a line of prose, longer than a terminal's and of many words ("Now we prepare the public key
+#: infrastructure directory with the following command:"), not a long path a program printed
+_PROSE_LINE = re.compile(r"(?=.{81})(?:\S+\s+){9}")
+
+
+def _without_output(steps: list[tf.Step], text: str) -> list[tf.Step]:
+    """Steps without the lines a program printed (`output_of`): a transcript's output lines are no
+    steps, its commands are. Where no two steps are left ("10.2.2. Public Key Infrastructure:
+    easy-rsa", whose only instruction-like lines were easyrsa's own: "Confirm request details: yes",
+    "Write out database with 1 new entries" twice), the commands the section runs up to its last
+    output are ('Run "./easyrsa build-ca nopass".')."""
+    kept = [s for s in steps if output_of(text, s.start) is None]
+    if len(kept) == len(steps) or len(kept) >= 2:
+        return kept
+    dropped = [s for s in steps if s not in kept]
+    # (a heading, not a "# comment" of the listing read as one: "# EASYRSA_PKI or EASYRSA dir ...")
+    starts = [sec.start for sec in tf.layout(text).sections if output_of(text, sec.start) is None]
+    at = bisect.bisect_right(starts, dropped[0].start) - 1
+    begin = starts[at] if at >= 0 else 0
+    commands = sorted((m for rx in (_BARE_PROMPT, _LINE_PROMPT) for m in rx.finditer(text, begin, dropped[-1].start)),
+                      key=lambda m: m.start(1))
+    runs = [tf.Step(f'Run "{m.group(1).strip()}".', m.start(1), m.end(1), "sentence", None, 0, "", "run")
+            for m in commands if _RUNNABLE.match(m.group(1).strip())]
+    return sorted(kept + runs, key=lambda s: s.start) if len(runs) >= 2 else kept
+
+
+#: a command line as typed (a program's name first), not a comment or a config line ("# EASYRSA_PKI ...")
+_RUNNABLE = re.compile(r"\.?/?[a-z][\w.+-]*(?:\s|$)")
 
 
 #: a figure's or table's caption before the text taken for a step opening with a sequence word

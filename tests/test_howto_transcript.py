@@ -1,0 +1,70 @@
+"""A transcript's output lines are no steps, its commands are (round 60's "left": the Debian handbook's
+x509 section was told and marked as easyrsa's own output: "Confirm request details: yes", "Write out
+database with 1 new entries Data Base Updated" twice, and never `./easyrsa build-ca`)."""
+from __future__ import annotations
+
+from gem_env.agents import guided as G
+from gem_env.documents import Document, Verdict
+from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.stages.extract.steps import output_of, procedure_steps
+from gem_env.tools import Domain
+from gem_env.tools.kinds import customer_step
+
+GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+
+#: the handbook's layout: a prompt alone on its line, the command on the next, its output, prose as one
+#: long line
+EASYRSA = (
+    "10.2.2. Public Key Infrastructure: easy-rsa\n\n"
+    "The Falcot Corp administrators use this tool to create the required certificates, both for the server and "
+    "the clients, on a machine not connected to the network.\n\n\n\n"
+    "$ \nmake-cadir pki-falcot\n\n$ \ncd pki-falcot\n\n"
+    "Now we prepare the public key infrastructure directory with the following command:\n\n\n\n"
+    "$ \n./easyrsa init-pki\n\n\n\n"
+    "init-pki complete; you may now create a CA or requests.\n"
+    "Your newly created PKI dir is: /home/debian/pki-falcot/pki\n\n\n\n"
+    "The certificate can now be signed, for the VPN server that is identified by the DNS name vpn.falcot.com "
+    "as described in the section on virtual private networks:\n\n\n\n"
+    "$ \n./easyrsa sign-req server vpn.falcot.com\n\n\n"
+    "Using SSL: openssl OpenSSL 1.1.1k  25 Mar 2021\n\n\n"
+    "You are about to sign the following certificate.\n"
+    "Please check over the details shown below for accuracy. Note that this request\n"
+    "has not been cryptographically verified.\n\n"
+    "Type the word 'yes' to continue, or any other input to abort.\n"
+    "  Confirm request details: \nyes\n\n"
+    "Using configuration from /home/debian/pki-falcot/pki/easy-rsa-5603.87iCIa/tmp.u8r8Fj\n"
+    "Write out database with 1 new entries\nData Base Updated\n\n")
+
+
+def test_a_line_a_program_printed_is_its_output_and_prose_after_a_command_is_not() -> None:
+    at = EASYRSA.index("Write out database")
+    assert output_of(EASYRSA, at).group(1) == "./easyrsa sign-req server vpn.falcot.com"
+    assert output_of(EASYRSA, EASYRSA.index("Type the word")) is not None
+    assert output_of(EASYRSA, EASYRSA.index("Now we prepare")) is None  # (a long line of prose)
+    prose = "# \nln -s /etc/prosody/conf.avail/falcot.com.cfg.lua /etc/prosody/conf.d/\n\nRestart the service to use it.\n"
+    assert output_of(prose, prose.index("Restart")) is None  # right after the command: the text's own
+    ref = "Place the key.\n\n$ ssh-add ~/.ssh/id_rsa\nEnter passphrase for /home/u/.ssh/id_rsa:\n\nPress ^D to end.\n"
+    assert output_of(ref, ref.index("Enter passphrase")).group(1) == "ssh-add ~/.ssh/id_rsa"
+    assert output_of(ref, ref.index("Press ^D")) is None  # (a paragraph of its own)
+
+
+def test_a_transcripts_commands_are_the_steps_not_its_output() -> None:
+    steps = [s.text for s in procedure_steps(EASYRSA)[0]]
+    assert steps == ['Run "make-cadir pki-falcot".', 'Run "cd pki-falcot".', 'Run "./easyrsa init-pki".',
+                     'Run "./easyrsa sign-req server vpn.falcot.com".'], steps
+    # a step the text gives beside a listing keeps its place; the listing's output goes
+    ref = ("Set it up.\n\nRun the agent first.\n\n$ ssh-add ~/.ssh/id_rsa\nEnter passphrase for /home/u/.ssh/id_rsa:\n"
+           "Identity added: /home/u/.ssh/id_rsa\n\nPress ^D to end the session.\n")
+    assert not any("passphrase" in s.text for s in procedure_steps(ref)[0])
+
+
+def test_the_guidance_tells_and_marks_the_commands() -> None:
+    doc = Document(id="debian-handbook:sect.x509-cert", title="10.2. X.509 certificates", text=EASYRSA)
+    domain = OfflineExtractor(archetypes=False).extract(doc, GENERAL)
+    assert isinstance(domain, Domain), domain
+    assert not any("Data Base" in g or "request details" in g for g in domain.guide), domain.guide
+    spans = [s.span.text for w in domain.workflows for s in w.steps if s.span
+             and customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
+    told = G.told(domain.guide, spans)
+    assert told[:2] == ['Run "make-cadir pki-falcot".', 'Run "cd pki-falcot".'], told
+    assert 'Run "./easyrsa sign-req server vpn.falcot.com".' in told and len(told) == len(set(told)), told
