@@ -783,7 +783,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         front, and took a GPG key id for it)."""
         head = tf.lemma(name.split("_")[-1])
         at = next(j for j, i in enumerate(self.infos) if i is info)
-        return any(i.verb in _MAKES and head in {tf.lemma(w) for w in i.object_words} for i in self.infos[:at + 1])
+        gets = re.compile(rf"\b{_GETS}\s+(?:[\w'’-]+\s+){{0,3}}?{re.escape(head)}s?\b", re.I)
+        return any(i.verb in _MAKES and head in {tf.lemma(w) for w in i.object_words} or gets.search(i.step.text)
+                   for i in self.infos[:at + 1])
 
     def _verified_flag(self, info: StepInfo) -> _Require:
         """"Verify the customer's identity": a flag on the record the step requires, named by the
@@ -935,6 +937,10 @@ _NAMED_IN_FULL = {"email": "email_message"}
 _CUT_EXAMPLE = re.compile(r"\((?:e\.g\.|i\.e\.|for\s+example|for\s+instance|example:?)\W*$", re.IGNORECASE)
 #: verbs whose object the step brings into being ("Generate authentication keys", "Create a key pair")
 _MAKES = frozenset({"generate", "create", "make", "produce"})
+#: a thing a step gets, in any of its clauses ("Go back to Yoshi Village, once you've got them all, and get
+#: the Raven Token so you can continue!"): the game gives it; no customer has a value of it to tell (the
+#: assistant asked "What would you like the Raven Token to be?" after the customer said they were done)
+_GETS = r"(?:get|gets|getting|got|obtain(?:s|ed)?|receive[sd]?|earn(?:s|ed)?|collect(?:s|ed)?|win|wins|won|unlock(?:s|ed)?)"
 _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait", "be", "keep", "avoid", "do", "never"})
 #: words that make an instruction conditional ("If the CDs are mounted, unmount them first", "File an
 #: appeal within 30 days of the order")
