@@ -22,7 +22,7 @@ import random
 import re
 from collections.abc import Sequence
 
-from gem_env.tools.kinds import customer_step, takes_time
+from gem_env.tools.kinds import alternatives, customer_step, either, takes_time
 
 #: a guide's line that is no instruction to say to a customer: a command or configuration dump
 #: ("#set_var EASYRSA_SSL_CONF ...", "$EASYRSA/...", "key=value"), a program's output or prompt
@@ -130,7 +130,12 @@ def told(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     if not marks:
         return instructions(guide)
     said = instructions(guide)
-    acts = [(k, line) for k, g in enumerate(guide) for line in instructions([g]) if _ACTS.match(line) and line in said]
+    # ways to one end the customer takes one of (`tools.kinds.alternatives`): told once, as a choice,
+    # in the place of the first; the checklist marks none of them
+    chosen = {a: either(guide[a:b]) for a, b in alternatives(guide)}
+    among = {k for a, b in alternatives(guide) for k in range(a, b)}
+    acts = [(k, line) for k, g in enumerate(guide) for line in ([chosen[k]] if k in chosen else instructions([g]))
+            if k in chosen or k not in among and _ACTS.match(line) and line in said]
     at = [_index_of(" ".join((s or "").split()), guide) for s in spans]
     out: list[str] = []
     done = -1  # the last guide line told
@@ -142,9 +147,10 @@ def told(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     # after the last step marked: its other action steps, and from a step that lasts longer than a
     # visit on ("Try streaming for at least 3 months before returning to cable."), every step, each
     # for later (`later`): the checklist records none of them in this visit, yet they are the guide's
-    rest = [(j, line) for j, g in enumerate(guide) if j > done for line in instructions([g]) if line in said]
+    rest = [(j, line) for j, g in enumerate(guide) if j > done
+            for line in ([chosen[j]] if j in chosen else instructions([g])) if j in chosen or j not in among and line in said]
     wait = next((n for n, (_, line) in enumerate(rest) if takes_time(line) is not None), len(rest))
-    out += [line for j, line in rest[:wait] if _ACTS.match(line) and line not in marks]
+    out += [line for j, line in rest[:wait] if (j in chosen or _ACTS.match(line)) and line not in marks]
     out += [line for j, line in rest[wait:] if line not in marks and line not in out]
     return out
 

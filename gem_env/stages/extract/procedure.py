@@ -18,7 +18,7 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, customer_step, takes_time
+from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, alternatives, customer_step, takes_time
 from ...tools.render import is_money
 from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
@@ -189,8 +189,14 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
+        # ways to one end the customer takes one of ("Email iTunes if you don't mind waiting a few days",
+        # "Get iTunes support to call you if you'd like to talk on the phone", "Start an online chat
+        # session if you want to talk with a representative"): the guide tells them as a choice, and the
+        # checklist records none of them as done (every one was marked done, of a customer who took one)
+        options = set() if self.service else {
+            id(self.infos[k]) for a, b in alternatives(i.step.text for i in self.infos) for k in range(a, b)}
         acts = [i for i in self.infos if not is_note(i.step.text) and not is_pointer(i.step.text)
-                and not self._no_instruction(i)]
+                and not self._no_instruction(i) and id(i) not in options]
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
