@@ -82,3 +82,25 @@ def test_steps_each_taken_if_it_suits_are_a_choice_told_once_and_never_marked() 
                     "Then do whichever of these suits you: email iTunes if you don't mind waiting a few days; get "
                     "iTunes support to call you if you'd like to talk on the phone; or start an online chat session if "
                     "you want to talk with a representative."], told
+
+
+def test_a_sentence_about_a_thing_is_a_note_and_an_instruction_is_not() -> None:
+    """"Certain things give you certain prizes." (Wendell), "Kapp'n or Rover will talk to you ...", "Old
+    package installers are taking up too much space." were told and marked as steps (round 60's "left":
+    a noun subject). An instruction the lexicon does not open with a verb stays one."""
+    for said in ("Certain things give you certain prizes.",
+                 "Kapp'n or Rover will talk to you a little bit while you drive to the city.",
+                 "Old package installers are taking up too much space.", '"Asylum Aftermath" is the first mission.',
+                 "Now it's game time.", "For a split second the Mongoose will go out the map.",
+                 "Then a Message will be displayed as Link: submitted and awaiting approval.",
+                 "By now it should be narrowed down to 2-5 phones."):
+        assert is_note(said), said
+    for act in ("Then the loop can be started manually with systemctl start adsl-connection.",
+                "Once you have entered, play the mini-game that you are forced to do in the stage.",
+                "Once Debian is installed, we need to individually install and configure each of the services.",
+                "Ensure everything is mixed thoroughly.", "Blend until it is as smooth as your blender will get it.",
+                "Await confirmation that the card is linked and eligible.", "Remember to give your brain a quick break.",
+                "Talk sweetly to him and give him grace.", "Root forsythia after the bush has finished blooming.",
+                "Once these prerequisites are installed, the next step is to test the behavior of the dom0.",
+                "Right-click Twitch in the Trash bin.", "Then you can move your cursor."):
+        assert not is_note(act), act

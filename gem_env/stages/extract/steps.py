@@ -550,11 +550,58 @@ _SAYS_HOW_IT_IS = re.compile(
 _SO_DO = re.compile(r"[,;]\s+(?:so|then|and)\s+(?!you\b|it\b|that\b|they\b|he\b|she\b|there\b)[a-z]+", re.IGNORECASE)
 
 
+#: a lead-in before a sentence's subject: a clause ("Once installation is complete, ...") or a word of
+#: time ("Then a Message will be displayed ...", "By now it should be narrowed down ...")
+_LEAD_IN = (r"(?:(?:when|once|if|after|as\s+soon\s+as)\b[^,;:]{0,80},\s*|(?:then|now|by\s+now|at\s+this\s+point|"
+            r"for\s+a\s+split\s+second|soon|eventually),?\s+)?")
+_LED_IN = re.compile(r"^\W*" + _LEAD_IN, re.IGNORECASE)
+#: a sentence whose subject is a thing, said with a verb of being, having or giving ("Certain things give
+#: you certain prizes.", "Kapp'n or Rover will talk to you ...", "Old package installers are taking up too
+#: much space.", '"Asylum Aftermath" is the first mission.'); not the reader ("you", "we"), not a clause
+#: ("Once Debian is installed"), nor a passive of what to do ("Then the loop can be started manually with ...")
+_THING_IS = re.compile(
+    r"^\W*" + _LEAD_IN + r"(?!(?:you|we|i|all|then|now|or|and|but|so|once|when|if|after|before|while|until|as|to|in|on|"
+    r"at|for|with|by|from)\b)(?:[\"“][^\"”]{1,40}[\"”]|[\w'’-]+)(?:\s+(?:or\s+)?[\w'’-]+){0,4}?\s+"
+    r"(?:is|are|was|were|will|would|gives?|has|have|(?:should|can|could|may|might)(?!\s+(?:then\s+|also\s+)?be\s+\w+ed\b))\b"
+    r"|^\W*" + _LEAD_IN + r"(?:he|she|it|they|that|this|there)(?:['’]s\b|\s+(?:is|are|was|were|won['’]t|will|would|"
+    r"can['’]t|cannot|should|might|may)\b)", re.IGNORECASE)
+
+
+def says_how_a_thing_is(text: str) -> bool:
+    """Whether a step is a sentence about a thing (`_THING_IS`), no verb of the reader's opening it nor
+    opening what follows its lead-in ("Once you have entered, play the mini-game that you are forced
+    to do" is the play)."""
+    rest = text[_LED_IN.match(text).end():]
+    m = _THING_IS.match(text)
+    if not m or tf.leading_verb(text) is not None or tf.leading_verb(rest[:1].upper() + rest[1:]) is not None \
+            or _SAYS_WHAT_TO_DO.search(text):
+        return False
+    subject = re.findall(r"[\w'’-]+", text[_LED_IN.match(text).end():m.end()])[:-1]
+    first = subject[0] if subject else ""
+    # (an instruction the lexicon's opening misses: "Ensure everything is mixed", "Blend until it is smooth",
+    # "Await confirmation that the card is linked": a verb first, or a clause inside the "subject")
+    return not (first and tf.verb_lemma(first) and not first.lower().endswith("ing")) \
+        and first.lower() not in _BIDDING and not any(w.lower() in _CLAUSE_WORDS for w in subject)
+
+
+_CLAUSE_WORDS = frozenset("that which who until unless so if when while because as than how what where why whether you we "
+                          "and to not don't don’t after before".split())
+#: a sentence about a thing that tells what to do ("Once these prerequisites are installed, the next step is
+#: to test the dom0", "setting up this traffic limitation is achieved by running wondershaper")
+_SAYS_WHAT_TO_DO = re.compile(r"\bstep\s+is\s+to\b|\bis\s+(?:achieved|done)\s+by\b", re.IGNORECASE)
+#: words that open an instruction the lexicon does not know as a verb ("Remember to give your brain a
+#: break", "Avoid antibiotics unless ...", "Be sure material has adhered ...", "Immediately have the
+#: Songstress use Magical Masque")
+_BIDDING = frozenset("be remember avoid talk treat do don't don’t never always immediately try keep make let have get "
+                     "go take give put use".split())
+
+
 def is_note(text: str) -> bool:
     """A step that is no act: something to understand, know or enjoy, or a pointer to more text
-    (`_NOTE`), or a sentence that says how things are or will be (`_SAYS_HOW_IT_IS`); it stays in
-    the guide, and no tool call does it."""
-    return bool(_NOTE.match(text)) or bool(_SAYS_HOW_IT_IS.match(text)) and not _SO_DO.search(text)
+    (`_NOTE`), or a sentence that says how things are or will be (`_SAYS_HOW_IT_IS`, and of a thing,
+    `says_how_a_thing_is`); it stays in the guide, and no tool call does it."""
+    return bool(_NOTE.match(text)) or (bool(_SAYS_HOW_IT_IS.match(text)) or says_how_a_thing_is(text)) \
+        and not _SO_DO.search(text)
 
 
 def _cut_names_joined(steps: list[tf.Step], text: str) -> list[tf.Step]:
