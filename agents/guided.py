@@ -171,8 +171,9 @@ def _index_of(span: str, guide: Sequence[str]) -> int | None:
 
 #: a guide line that tells the customer to do something: it opens with an instruction verb ("Click",
 #: "Check the box", "Locate the element", "Go back to"), not with a note ("Know that", "Now that we
-#: have covered ...") or a description
-_ACTS = re.compile(r"(?:(?:then|next|now|finally|first),?\s+)?(?:click|tap|press|hit|open|close|go|select|choose|pick|type|"
+#: have covered ...") or a description; after its purpose ("To completely remove everything associated with a
+#: package, use the -P or --purge option")
+_ACTS = re.compile(r"(?:(?:then|next|now|finally|first),?\s+|to\s+[^,.;:]{3,80},\s+)?(?:click|tap|press|hit|open|close|go|select|choose|pick|type|"
                    r"enter|insert|add|remove|delete|check|uncheck|tick|find|locate|search|download|install|uninstall|run|"
                    r"create|make|get|put|set|save|turn|switch|use|copy|paste|drag|drop|scroll|swipe|sign|log|write|edit|"
                    r"change|plug|unplug|connect|disconnect|give|buy|sell|hire|wait|restart|reboot|start|stop|launch|"

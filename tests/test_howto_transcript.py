@@ -68,3 +68,17 @@ def test_the_guidance_tells_and_marks_the_commands() -> None:
     told = G.told(domain.guide, spans)
     assert told[:2] == ['Run "make-cadir pki-falcot".', 'Run "cd pki-falcot".'], told
     assert 'Run "./easyrsa sign-req server vpn.falcot.com".' in told and len(told) == len(set(told)), told
+
+
+def test_a_programs_menu_of_keys_is_output_and_a_step_after_its_purpose_is_told() -> None:
+    """aa-genprof's questions ("[1 - #include <abstractions/nis>] 2 - capability net_bind_service, (A)llow
+    / [(D)eny] / ...") were told and marked as steps: a long line of keys is no prose; and "To completely
+    remove everything associated with a package, use the -P or --purge option" is an act told."""
+    text = ("For this we will use aa-genprof dhclient .\n\n# \naa-genprof dhclient\n\nWriting updated profile.\n\n"
+            "Severity:   8\n\n [1 - #include <abstractions/nis>]\n  2 - capability net_bind_service,\n"
+            "(A)llow / [(D)eny] / (I)gnore / (G)lob / Glob with (E)xtension / (N)ew / Audi(t) / (O)wner permissions "
+            "off / Abo(r)t / (F)inish\n\nA\n\n [1 - #include <abstractions/lightdm>]\n  2 - #include <abstractions/openssl>\n")
+    assert output_of(text, text.index("[1 - #include <abstractions/lightdm>]")).group(1) == "aa-genprof dhclient"
+    guide = ["Use dpkg -i to install it.",
+             "To completely remove everything associated with a package, use the -P or --purge option."]
+    assert G.told(guide, guide[:1]) == guide

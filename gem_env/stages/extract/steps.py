@@ -386,9 +386,10 @@ def output_of(text: str, start: int) -> re.Match[str] | None:
     return last if lines and not any(_PROSE_LINE.match(ln) for ln in lines + [text[line:end]]) else None
 
 
-#: a line of prose, longer than a terminal's and of many words ("Now we prepare the public key
-#: infrastructure directory with the following command:"), not a long path a program printed
-_PROSE_LINE = re.compile(r"(?=.{81})(?:\S+\s+){9}")
+#: a line of prose, longer than a terminal's and of many words, ending as a sentence does ("Now we
+#: prepare the public key infrastructure directory with the following command:"), not a long path a
+#: program printed nor its menu of keys ("(A)llow / [(D)eny] / (I)gnore / (G)lob / ... / (F)inish")
+_PROSE_LINE = re.compile(r"(?=.{81})(?!.*\s/\s)(?:\S+\s+){9}.*[.:!?]\s*$")
 
 
 def _without_output(steps: list[tf.Step], text: str) -> list[tf.Step]:
