@@ -82,3 +82,17 @@ def test_a_programs_menu_of_keys_is_output_and_a_step_after_its_purpose_is_told(
     guide = ["Use dpkg -i to install it.",
              "To completely remove everything associated with a package, use the -P or --purge option."]
     assert G.told(guide, guide[:1]) == guide
+
+
+def test_where_nothing_takes_the_outputs_place_the_steps_stay() -> None:
+    """dpkg's section: "Try using -f." and "Use --help ..." are apt's and dpkg's output, and its one other
+    act a purge; dropped, the guide was no longer the customer's ("I've manipulated packages with dpkg"
+    said of the purge), and no commands at a prompt of its section take their place: it stays as it was."""
+    text = ("5.2. Manipulating Packages with dpkg\n\nBut this program only has a partial view of the Debian universe "
+            "and knows nothing of the other available packages and their dependencies.\n\n"
+            "5.2.2. Package Removal\n\nThe APT commands will refuse to execute any action; this results in a message "
+            "like this one, obtained after installing a new version of rdesktop:\n\n# \napt full-upgrade\n\n[...]\n"
+            "The following packages have unmet dependencies:\nE: Unmet dependencies. Try using -f.\n\n"
+            "To completely remove everything associated with a package, use the -P or --purge option, followed by the "
+            "package name.\n")
+    assert "Try using -f." in [s.text for s in procedure_steps(text)[0]]

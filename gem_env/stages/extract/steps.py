@@ -394,12 +394,13 @@ _PROSE_LINE = re.compile(r"(?=.{81})(?!.*\s/\s)(?:\S+\s+){9}.*[.:!?]\s*$")
 
 def _without_output(steps: list[tf.Step], text: str) -> list[tf.Step]:
     """Steps without the lines a program printed (`output_of`): a transcript's output lines are no
-    steps, its commands are. Where no two steps are left ("10.2.2. Public Key Infrastructure:
+    steps, its commands are. Where no two acts are left ("10.2.2. Public Key Infrastructure:
     easy-rsa", whose only instruction-like lines were easyrsa's own: "Confirm request details: yes",
     "Write out database with 1 new entries" twice), the commands the section runs up to its last
     output are ('Run "./easyrsa build-ca nopass".')."""
     kept = [s for s in steps if output_of(text, s.start) is None]
-    if len(kept) == len(steps) or len(kept) >= 2:
+    if len(kept) == len(steps) or sum(1 for s in kept if not is_note(s.text) and not is_pointer(s.text)
+                                       and not _SIDEBAR.match(s.text)) >= 2:
         return kept
     dropped = [s for s in steps if s not in kept]
     # (a heading, not a "# comment" of the listing read as one: "# EASYRSA_PKI or EASYRSA dir ...")
@@ -410,9 +411,18 @@ def _without_output(steps: list[tf.Step], text: str) -> list[tf.Step]:
                       key=lambda m: m.start(1))
     runs = [tf.Step(f'Run "{m.group(1).strip()}".', m.start(1), m.end(1), "sentence", None, 0, "", "run")
             for m in commands if _RUNNABLE.match(m.group(1).strip())]
-    return sorted(kept + runs, key=lambda s: s.start) if len(runs) >= 2 else kept
+    # (where no commands take their place either, the steps stay as they were: "Try using -f." and "Use
+    # --help ..." of dpkg's section, apt's and dpkg's own advice, left one purge, which no longer read as
+    # the customer's guide: the assistant said "I've manipulated packages with dpkg")
+    # (nor where they are a whole chapter's examples, not one procedure: 35 dpkg commands)
+    return sorted(kept + runs, key=lambda s: s.start) if 2 <= len(runs) <= _MOST_RUN else steps
 
 
+_MOST_RUN = 12
+
+
+#: a sidebar's title, no step ("NOTE dpkg or apt ?", "CULTURE The Let's Encrypt Initiative")
+_SIDEBAR = re.compile(r"(?:NOTE|TIP|CAUTION|CULTURE|SECURITY|BACK TO BASICS|GOING FURTHER|IN PRACTICE|ALTERNATIVE|QUICK LOOK)\b")
 #: a command line as typed (a program's name first), not a comment or a config line ("# EASYRSA_PKI ...")
 _RUNNABLE = re.compile(r"\.?/?[a-z][\w.+-]*(?:\s|$)")
 
