@@ -22,7 +22,7 @@ import random
 import re
 from collections.abc import Sequence
 
-from gem_env.tools.kinds import customer_step, takes_time
+from gem_env.tools.kinds import alternatives, customer_step, either, takes_time
 
 #: a guide's line that is no instruction to say to a customer: a command or configuration dump
 #: ("#set_var EASYRSA_SSL_CONF ...", "$EASYRSA/...", "key=value"), a program's output or prompt
@@ -130,7 +130,12 @@ def told(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     if not marks:
         return instructions(guide)
     said = instructions(guide)
-    acts = [(k, line) for k, g in enumerate(guide) for line in instructions([g]) if _ACTS.match(line) and line in said]
+    # ways to one end the customer takes one of (`tools.kinds.alternatives`): told once, as a choice,
+    # in the place of the first; the checklist marks none of them
+    chosen = {a: either(guide[a:b]) for a, b in alternatives(guide)}
+    among = {k for a, b in alternatives(guide) for k in range(a, b)}
+    acts = [(k, line) for k, g in enumerate(guide) for line in ([chosen[k]] if k in chosen else instructions([g]))
+            if k in chosen or k not in among and _ACTS.match(line) and line in said]
     at = [_index_of(" ".join((s or "").split()), guide) for s in spans]
     out: list[str] = []
     done = -1  # the last guide line told
@@ -142,9 +147,10 @@ def told(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     # after the last step marked: its other action steps, and from a step that lasts longer than a
     # visit on ("Try streaming for at least 3 months before returning to cable."), every step, each
     # for later (`later`): the checklist records none of them in this visit, yet they are the guide's
-    rest = [(j, line) for j, g in enumerate(guide) if j > done for line in instructions([g]) if line in said]
+    rest = [(j, line) for j, g in enumerate(guide) if j > done
+            for line in ([chosen[j]] if j in chosen else instructions([g])) if j in chosen or j not in among and line in said]
     wait = next((n for n, (_, line) in enumerate(rest) if takes_time(line) is not None), len(rest))
-    out += [line for j, line in rest[:wait] if _ACTS.match(line) and line not in marks]
+    out += [line for j, line in rest[:wait] if (j in chosen or _ACTS.match(line)) and line not in marks]
     out += [line for j, line in rest[wait:] if line not in marks and line not in out]
     return out
 
@@ -165,8 +171,9 @@ def _index_of(span: str, guide: Sequence[str]) -> int | None:
 
 #: a guide line that tells the customer to do something: it opens with an instruction verb ("Click",
 #: "Check the box", "Locate the element", "Go back to"), not with a note ("Know that", "Now that we
-#: have covered ...") or a description
-_ACTS = re.compile(r"(?:(?:then|next|now|finally|first),?\s+)?(?:click|tap|press|hit|open|close|go|select|choose|pick|type|"
+#: have covered ...") or a description; after its purpose ("To completely remove everything associated with a
+#: package, use the -P or --purge option")
+_ACTS = re.compile(r"(?:(?:then|next|now|finally|first),?\s+|to\s+[^,.;:]{3,80},\s+)?(?:click|tap|press|hit|open|close|go|select|choose|pick|type|"
                    r"enter|insert|add|remove|delete|check|uncheck|tick|find|locate|search|download|install|uninstall|run|"
                    r"create|make|get|put|set|save|turn|switch|use|copy|paste|drag|drop|scroll|swipe|sign|log|write|edit|"
                    r"change|plug|unplug|connect|disconnect|give|buy|sell|hire|wait|restart|reboot|start|stop|launch|"
@@ -195,8 +202,8 @@ def _line_of(span: str, guide: Sequence[str]) -> str | None:
     of whose words the step has, or that opens with the step's own words."""
     key = _key(span)
     for g in guide:
-        if _key(g) == key:
-            return g
+        if _key(g) == key or g in (f'Run "{key}".', f"Run `{key}`."):
+            return g  # (a command the text shows at a prompt is the guide's 'Run "./easyrsa init-pki".')
     for g in guide:
         k = _key(g)
         if g.endswith("…") and key.startswith(_key(g[:-1])) or k.startswith(key.rstrip(".:") + ":"):

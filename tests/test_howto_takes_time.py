@@ -141,3 +141,26 @@ async def test_a_value_the_steps_make_is_not_asked_of_the_customer_before_them()
         asked = [m["content"] for m in traj.messages[:guidance] if m["role"] == "assistant" and m.get("content")
                  and "?" in m["content"]]
         assert not any(re.search(r"public key", a) for a in asked), asked
+
+
+YOSHI = Document(id="openpi:Find-the-5-Yoshi-Kids-in-Paper-Mario", title="How to Find the 5 Yoshi Kids in Paper Mario",
+                 text=("1. She's stuck in a tree.\n2. Whack the tree until she falls down.\n3. Find the 5 Yoshi:\n"
+                       "4. Go back to Yoshi Village, once you've got them all, and get the Raven Token so you can "
+                       "continue!\n"))
+
+
+async def test_a_thing_a_step_gets_is_no_value_the_customer_is_asked() -> None:
+    """"What would you like the Raven Token to be?", asked after the customer said they were done, of the
+    token the last step gets in the game (round 60's "left"): what a step gets is made by it, like what
+    it generates; nobody has a value of it to tell."""
+    domain = OfflineExtractor(archetypes=False).extract(YOSHI, GENERAL)
+    assert isinstance(domain, Domain), domain
+    assert not [p.name for t in domain.tools for p in t.parameters if "token" in p.name], \
+        [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
+    compiled = compile_domain(domain)
+    tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
+    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
+    for traj in await run_rollouts(jobs, concurrency=2):
+        assert traj.verification.passed, (traj.id, traj.verification.failed)
+        assert not any(re.search(r"(?:what|which)\b[^.?!]*Raven Token[^.?!]*\?", m.get("content") or "", re.I)
+                       for m in traj.messages if m["role"] == "assistant"), traj.id

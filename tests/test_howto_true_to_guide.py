@@ -5,6 +5,8 @@ and a guide whose text lost the code its steps show ("give it an id like describ
 method.(e.g.") makes no domain: told, its steps point at what nobody sees."""
 from __future__ import annotations
 
+import re
+
 from gem_env.agents import guided as G
 from gem_env.documents import Document, Rejection, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor
@@ -53,3 +55,52 @@ def test_a_statement_in_the_guide_is_neither_told_nor_marked() -> None:
 def test_a_guide_whose_examples_were_cut_from_its_text_makes_no_domain() -> None:
     out = OfflineExtractor(archetypes=False).extract(JQUERY, GENERAL)
     assert isinstance(out, Rejection) and "(e.g." in out.reason, out
+
+
+ITUNES = Document(id="wikihow-goal-step:247", title="How to Contact the iTunes Store Using Apple Support Resources", text=(
+    "1. Access the iTunes support page on Apple's website.\n2. Search or select a topic.\n"
+    "3. Email iTunes if you don't mind waiting a few days.\n"
+    "4. Get iTunes support to call you if you'd like to talk on the phone.\n"
+    "5. Start an online chat session if you want to talk with a representative.\n"))
+
+
+def test_steps_each_taken_if_it_suits_are_a_choice_told_once_and_never_marked() -> None:
+    """iTunes' three ways to contact support were all marked done, of a customer who takes one (round
+    60's "left"): they are told as a choice, and the checklist records the steps everyone takes."""
+    from gem_env.tools.kinds import alternatives
+    guide = list(ITUNES.text.splitlines())
+    assert alternatives(guide) == [(2, 5)]
+    assert alternatives(["Select a text color.", "Enter your text.", "Give your text a background if you like.",
+                         "Anchor your text."]) == []  # (a lone optional step is the guide's own)
+    domain = OfflineExtractor(archetypes=False).extract(ITUNES, GENERAL)
+    assert isinstance(domain, Domain), domain
+    spans = [s.span.text for w in domain.workflows for s in w.steps if s.span
+             and customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
+    assert spans and not any(re.search(r"Email iTunes|call you|chat session", s) for s in spans), spans
+    told = G.told(domain.guide, spans)
+    assert told == ["Access the iTunes support page on Apple's website.", "Search or select a topic.",
+                    "Then do whichever of these suits you: email iTunes if you don't mind waiting a few days; get "
+                    "iTunes support to call you if you'd like to talk on the phone; or start an online chat session if "
+                    "you want to talk with a representative."], told
+
+
+def test_a_sentence_about_a_thing_is_a_note_and_an_instruction_is_not() -> None:
+    """"Certain things give you certain prizes." (Wendell), "Kapp'n or Rover will talk to you ...", "Old
+    package installers are taking up too much space." were told and marked as steps (round 60's "left":
+    a noun subject). An instruction the lexicon does not open with a verb stays one."""
+    for said in ("Certain things give you certain prizes.",
+                 "Kapp'n or Rover will talk to you a little bit while you drive to the city.",
+                 "Old package installers are taking up too much space.", '"Asylum Aftermath" is the first mission.',
+                 "Now it's game time.", "For a split second the Mongoose will go out the map.",
+                 "Then a Message will be displayed as Link: submitted and awaiting approval.",
+                 "By now it should be narrowed down to 2-5 phones."):
+        assert is_note(said), said
+    for act in ("Then the loop can be started manually with systemctl start adsl-connection.",
+                "Once you have entered, play the mini-game that you are forced to do in the stage.",
+                "Once Debian is installed, we need to individually install and configure each of the services.",
+                "Ensure everything is mixed thoroughly.", "Blend until it is as smooth as your blender will get it.",
+                "Await confirmation that the card is linked and eligible.", "Remember to give your brain a quick break.",
+                "Talk sweetly to him and give him grace.", "Root forsythia after the bush has finished blooming.",
+                "Once these prerequisites are installed, the next step is to test the behavior of the dom0.",
+                "Right-click Twitch in the Trash bin.", "Then you can move your cursor."):
+        assert not is_note(act), act

@@ -181,6 +181,40 @@ def takes_time(step: str) -> str | None:
             return m.group("span")
         return m.group("night") or ""
     return None
+#: a step taken only if it suits the reader ("Email iTunes if you don't mind waiting a few days.", "Get
+#: iTunes support to call you if you'd like to talk on the phone.")
+_IF_IT_SUITS = re.compile(r"\bif\s+you(?:['’]d|\s+would)?\s+(?:(?:rather|like|prefer|want|wish)\b|don['’]t\s+mind\b)",
+                          re.IGNORECASE)
+
+
+def alternatives(steps: Any) -> list[tuple[int, int]]:
+    """The runs (start, end) of two or more steps in a row each taken only if it suits the reader
+    (`_IF_IT_SUITS`): ways to one end, of which the customer takes one ("Email iTunes if you don't mind
+    waiting a few days." "Get iTunes support to call you if you'd like to talk on the phone." "Start an
+    online chat session if you want to talk with a representative."). A lone such step ("Give your text
+    a background if you like.") is the guide's own step."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    texts = list(steps) + [""]
+    for k, text in enumerate(texts):
+        if _IF_IT_SUITS.search(text or ""):
+            start = k if start is None else start
+            continue
+        if start is not None and k - start >= 2:
+            runs.append((start, k))
+        start = None
+    return runs
+
+
+def either(steps: Any) -> str:
+    """Alternatives (`alternatives`) said as one step: "Then do whichever of these suits you: email
+    iTunes if you don't mind waiting a few days; get iTunes support to call you if you'd like to talk
+    on the phone; or start an online chat session if you want to talk with a representative." """
+    said = [" ".join(s.split()).rstrip(" .;") for s in steps]
+    said = [s[:1].lower() + s[1:] if s[1:2].islower() else s for s in said]
+    return "Then do whichever of these suits you: " + "; ".join(said[:-1]) + "; or " + said[-1] + "."
+
+
 #: things a person knows by their name, not by a record number: the kind of that name (values enough
 #: for a table's rows to be told apart; the record's field is `<noun>_name`): a how-to's customer
 #: names the one they mean ("the photo IMG_2041.jpg", "my contact Jessica Miller"). Anything else a

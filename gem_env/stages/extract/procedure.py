@@ -18,7 +18,7 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, customer_step, takes_time
+from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, alternatives, customer_step, takes_time
 from ...tools.render import is_money
 from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
@@ -189,8 +189,14 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
+        # ways to one end the customer takes one of ("Email iTunes if you don't mind waiting a few days",
+        # "Get iTunes support to call you if you'd like to talk on the phone", "Start an online chat
+        # session if you want to talk with a representative"): the guide tells them as a choice, and the
+        # checklist records none of them as done (every one was marked done, of a customer who took one)
+        options = set() if self.service else {
+            id(self.infos[k]) for a, b in alternatives(i.step.text for i in self.infos) for k in range(a, b)}
         acts = [i for i in self.infos if not is_note(i.step.text) and not is_pointer(i.step.text)
-                and not self._no_instruction(i)]
+                and not self._no_instruction(i) and id(i) not in options]
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
@@ -783,7 +789,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         front, and took a GPG key id for it)."""
         head = tf.lemma(name.split("_")[-1])
         at = next(j for j, i in enumerate(self.infos) if i is info)
-        return any(i.verb in _MAKES and head in {tf.lemma(w) for w in i.object_words} for i in self.infos[:at + 1])
+        gets = re.compile(rf"\b{_GETS}\s+(?:[\w'’-]+\s+){{0,3}}?{re.escape(head)}s?\b", re.I)
+        return any(i.verb in _MAKES and head in {tf.lemma(w) for w in i.object_words} or gets.search(i.step.text)
+                   for i in self.infos[:at + 1])
 
     def _verified_flag(self, info: StepInfo) -> _Require:
         """"Verify the customer's identity": a flag on the record the step requires, named by the
@@ -935,6 +943,10 @@ _NAMED_IN_FULL = {"email": "email_message"}
 _CUT_EXAMPLE = re.compile(r"\((?:e\.g\.|i\.e\.|for\s+example|for\s+instance|example:?)\W*$", re.IGNORECASE)
 #: verbs whose object the step brings into being ("Generate authentication keys", "Create a key pair")
 _MAKES = frozenset({"generate", "create", "make", "produce"})
+#: a thing a step gets, in any of its clauses ("Go back to Yoshi Village, once you've got them all, and get
+#: the Raven Token so you can continue!"): the game gives it; no customer has a value of it to tell (the
+#: assistant asked "What would you like the Raven Token to be?" after the customer said they were done)
+_GETS = r"(?:get|gets|getting|got|obtain(?:s|ed)?|receive[sd]?|earn(?:s|ed)?|collect(?:s|ed)?|win|wins|won|unlock(?:s|ed)?)"
 _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait", "be", "keep", "avoid", "do", "never"})
 #: words that make an instruction conditional ("If the CDs are mounted, unmount them first", "File an
 #: appeal within 30 days of the order")

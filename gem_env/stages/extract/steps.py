@@ -355,7 +355,76 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     said as the step)."""
     steps, how = _steps_found(text)
     steps = [s for s in steps if not (s.marker == "sequence" and _CAPTION.match(text[text.rfind("\n", 0, s.start) + 1:s.start]))]
+    steps = _without_output(steps, text)
     return [_tried(s, text) for s in _each_new(_unmarked(s) for s in steps)], how
+
+
+#: a command at a shell prompt: the prompt alone on its line and the command on the next non-blank one
+#: (the Debian handbook's "$ \n./easyrsa build-ca nopass"), or "$ command" on one line (the reference's)
+_BARE_PROMPT = re.compile(r"^[ \t\xa0]*[$#][ \t\xa0]*\n(?:[ \t\xa0]*\n)*[ \t\xa0]*(\S[^\n]*)$", re.M)
+_LINE_PROMPT = re.compile(r"^[ \t\xa0]*\$[ \t\xa0]+(\S[^\n]*)$", re.M)
+_BLANK_LINE = re.compile(r"\n[ \t\xa0]*\n")
+
+
+def output_of(text: str, start: int) -> re.Match[str] | None:
+    """The command at a shell prompt whose output the line at `start` is, if it is one: a line of
+    the paragraph under a "$ command" line, or, under a prompt alone on its line, a line after other
+    output, every line since the command as short as a terminal's (a prose paragraph is one long
+    line). "Write out database with 1 new entries / Data Base Updated" is what easyrsa prints, not a
+    step; "Restart the service to use the new configuration." right after the command is the text's."""
+    line = text.rfind("\n", 0, start) + 1
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    last = max((m for rx in (_BARE_PROMPT, _LINE_PROMPT) for m in rx.finditer(text, 0, line)),
+               key=lambda m: m.end(), default=None)
+    if last is None or last.group(1).rstrip().endswith("\\"):
+        return None  # (a command continued on the line: "cut -d ':' -f 5| sort ...")
+    between = text[last.end():line]
+    if last.re is _LINE_PROMPT:
+        return None if _BLANK_LINE.search(between) else last
+    lines = [ln for ln in between.split("\n") if ln.strip()]
+    return last if lines and not any(_PROSE_LINE.match(ln) for ln in lines + [text[line:end]]) else None
+
+
+#: a line of prose, longer than a terminal's and of many words, ending as a sentence does ("Now we
+#: prepare the public key infrastructure directory with the following command:"), not a long path a
+#: program printed nor its menu of keys ("(A)llow / [(D)eny] / (I)gnore / (G)lob / ... / (F)inish")
+_PROSE_LINE = re.compile(r"(?=.{81})(?!.*\s/\s)(?:\S+\s+){9}.*[.:!?]\s*$")
+
+
+def _without_output(steps: list[tf.Step], text: str) -> list[tf.Step]:
+    """Steps without the lines a program printed (`output_of`): a transcript's output lines are no
+    steps, its commands are. Where no two acts are left ("10.2.2. Public Key Infrastructure:
+    easy-rsa", whose only instruction-like lines were easyrsa's own: "Confirm request details: yes",
+    "Write out database with 1 new entries" twice), the commands the section runs up to its last
+    output are ('Run "./easyrsa build-ca nopass".')."""
+    kept = [s for s in steps if output_of(text, s.start) is None]
+    if len(kept) == len(steps) or sum(1 for s in kept if not is_note(s.text) and not is_pointer(s.text)
+                                       and not _SIDEBAR.match(s.text)) >= 2:
+        return kept
+    dropped = [s for s in steps if s not in kept]
+    # (a heading, not a "# comment" of the listing read as one: "# EASYRSA_PKI or EASYRSA dir ...")
+    starts = [sec.start for sec in tf.layout(text).sections if output_of(text, sec.start) is None]
+    at = bisect.bisect_right(starts, dropped[0].start) - 1
+    begin = starts[at] if at >= 0 else 0
+    commands = sorted((m for rx in (_BARE_PROMPT, _LINE_PROMPT) for m in rx.finditer(text, begin, dropped[-1].start)),
+                      key=lambda m: m.start(1))
+    runs = [tf.Step(f'Run "{m.group(1).strip()}".', m.start(1), m.end(1), "sentence", None, 0, "", "run")
+            for m in commands if _RUNNABLE.match(m.group(1).strip())]
+    # (where no commands take their place either, the steps stay as they were: "Try using -f." and "Use
+    # --help ..." of dpkg's section, apt's and dpkg's own advice, left one purge, which no longer read as
+    # the customer's guide: the assistant said "I've manipulated packages with dpkg")
+    # (nor where they are a whole chapter's examples, not one procedure: 35 dpkg commands)
+    return sorted(kept + runs, key=lambda s: s.start) if 2 <= len(runs) <= _MOST_RUN else steps
+
+
+_MOST_RUN = 12
+
+
+#: a sidebar's title, no step ("NOTE dpkg or apt ?", "CULTURE The Let's Encrypt Initiative")
+_SIDEBAR = re.compile(r"(?:NOTE|TIP|CAUTION|CULTURE|SECURITY|BACK TO BASICS|GOING FURTHER|IN PRACTICE|ALTERNATIVE|QUICK LOOK)\b")
+#: a command line as typed (a program's name first), not a comment or a config line ("# EASYRSA_PKI ...")
+_RUNNABLE = re.compile(r"\.?/?[a-z][\w.+-]*(?:\s|$)")
 
 
 #: a figure's or table's caption before the text taken for a step opening with a sequence word
@@ -492,11 +561,58 @@ _SAYS_HOW_IT_IS = re.compile(
 _SO_DO = re.compile(r"[,;]\s+(?:so|then|and)\s+(?!you\b|it\b|that\b|they\b|he\b|she\b|there\b)[a-z]+", re.IGNORECASE)
 
 
+#: a lead-in before a sentence's subject: a clause ("Once installation is complete, ...") or a word of
+#: time ("Then a Message will be displayed ...", "By now it should be narrowed down ...")
+_LEAD_IN = (r"(?:(?:when|once|if|after|as\s+soon\s+as)\b[^,;:]{0,80},\s*|(?:then|now|by\s+now|at\s+this\s+point|"
+            r"for\s+a\s+split\s+second|soon|eventually),?\s+)?")
+_LED_IN = re.compile(r"^\W*" + _LEAD_IN, re.IGNORECASE)
+#: a sentence whose subject is a thing, said with a verb of being, having or giving ("Certain things give
+#: you certain prizes.", "Kapp'n or Rover will talk to you ...", "Old package installers are taking up too
+#: much space.", '"Asylum Aftermath" is the first mission.'); not the reader ("you", "we"), not a clause
+#: ("Once Debian is installed"), nor a passive of what to do ("Then the loop can be started manually with ...")
+_THING_IS = re.compile(
+    r"^\W*" + _LEAD_IN + r"(?!(?:you|we|i|all|then|now|or|and|but|so|once|when|if|after|before|while|until|as|to|in|on|"
+    r"at|for|with|by|from)\b)(?:[\"“][^\"”]{1,40}[\"”]|[\w'’-]+)(?:\s+(?:or\s+)?[\w'’-]+){0,4}?\s+"
+    r"(?:is|are|was|were|will|would|gives?|has|have|(?:should|can|could|may|might)(?!\s+(?:then\s+|also\s+)?be\s+\w+ed\b))\b"
+    r"|^\W*" + _LEAD_IN + r"(?:he|she|it|they|that|this|there)(?:['’]s\b|\s+(?:is|are|was|were|won['’]t|will|would|"
+    r"can['’]t|cannot|should|might|may)\b)", re.IGNORECASE)
+
+
+def says_how_a_thing_is(text: str) -> bool:
+    """Whether a step is a sentence about a thing (`_THING_IS`), no verb of the reader's opening it nor
+    opening what follows its lead-in ("Once you have entered, play the mini-game that you are forced
+    to do" is the play)."""
+    rest = text[_LED_IN.match(text).end():]
+    m = _THING_IS.match(text)
+    if not m or tf.leading_verb(text) is not None or tf.leading_verb(rest[:1].upper() + rest[1:]) is not None \
+            or _SAYS_WHAT_TO_DO.search(text):
+        return False
+    subject = re.findall(r"[\w'’-]+", text[_LED_IN.match(text).end():m.end()])[:-1]
+    first = subject[0] if subject else ""
+    # (an instruction the lexicon's opening misses: "Ensure everything is mixed", "Blend until it is smooth",
+    # "Await confirmation that the card is linked": a verb first, or a clause inside the "subject")
+    return not (first and tf.verb_lemma(first) and not first.lower().endswith("ing")) \
+        and first.lower() not in _BIDDING and not any(w.lower() in _CLAUSE_WORDS for w in subject)
+
+
+_CLAUSE_WORDS = frozenset("that which who until unless so if when while because as than how what where why whether you we "
+                          "and to not don't don’t after before".split())
+#: a sentence about a thing that tells what to do ("Once these prerequisites are installed, the next step is
+#: to test the dom0", "setting up this traffic limitation is achieved by running wondershaper")
+_SAYS_WHAT_TO_DO = re.compile(r"\bstep\s+is\s+to\b|\bis\s+(?:achieved|done)\s+by\b", re.IGNORECASE)
+#: words that open an instruction the lexicon does not know as a verb ("Remember to give your brain a
+#: break", "Avoid antibiotics unless ...", "Be sure material has adhered ...", "Immediately have the
+#: Songstress use Magical Masque")
+_BIDDING = frozenset("be remember avoid talk treat do don't don’t never always immediately try keep make let have get "
+                     "go take give put use".split())
+
+
 def is_note(text: str) -> bool:
     """A step that is no act: something to understand, know or enjoy, or a pointer to more text
-    (`_NOTE`), or a sentence that says how things are or will be (`_SAYS_HOW_IT_IS`); it stays in
-    the guide, and no tool call does it."""
-    return bool(_NOTE.match(text)) or bool(_SAYS_HOW_IT_IS.match(text)) and not _SO_DO.search(text)
+    (`_NOTE`), or a sentence that says how things are or will be (`_SAYS_HOW_IT_IS`, and of a thing,
+    `says_how_a_thing_is`); it stays in the guide, and no tool call does it."""
+    return bool(_NOTE.match(text)) or (bool(_SAYS_HOW_IT_IS.match(text)) or says_how_a_thing_is(text)) \
+        and not _SO_DO.search(text)
 
 
 def _cut_names_joined(steps: list[tf.Step], text: str) -> list[tf.Step]:
