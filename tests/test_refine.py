@@ -1311,3 +1311,29 @@ def test_a_write_that_would_act_twice_never_times_out(taskset: Any) -> None:
     from gem_env.stages.refine.tool_errors import acts_again
     bank = domains["transfer-money_md"]
     assert [t for t in bank.tools if acts_again(bank, t)] == ["transfer_funds", "transfer_to_human_agent"]
+
+
+def test_a_chain_asks_no_question_twice_in_the_same_words_nor_does_one_thing_twice(taskset: Any) -> None:
+    """"I'd like to find out the status of my account." opened two requests of one session (two
+    accounts; 42 sessions), and a chain opened a second Silver Plus Account after the first (the
+    agent then read the address change's reply for the profile and made no deposit offer: 4 variants
+    rejected) or moved money back to the account it came from. A question is asked once in its
+    words; a change is not made twice to the same thing."""
+    ids = re.compile(r"\b[A-Z][A-Z0-9]*-\d+\b")
+    twice, made = [], 0
+    for _, refined, compiled in variants(taskset, ["chain"]):
+        made += 1
+        requests = [r for s in [refined.scenario, *refined.followups] for r in s.requests[:1]]
+        asked, done = set(), []
+        for r in requests:
+            if r.kind == "lookup" or r.goal.startswith("find out"):
+                ask = ids.sub("X", r.goal).lower()
+                twice += [(refined.id, r.goal)] if ask in asked else []
+                asked.add(ask)
+                continue
+            verb = r.goal.split()[0]
+            things = {v for k, v in {**r.found, **r.knows}.items() if isinstance(v, str) and k.endswith(("_id", "_name"))
+                      and k.split("_")[0] not in {"customer", "first", "last", "full"}}
+            twice += [(refined.id, r.goal) for w, t in done if w == verb and t & things]
+            done.append((verb, things))
+    assert made and twice == [], twice[:5]
