@@ -1337,3 +1337,18 @@ def test_a_chain_asks_no_question_twice_in_the_same_words_nor_does_one_thing_twi
             twice += [(refined.id, r.goal) for w, t in done if w == verb and t & things]
             done.append((verb, things))
     assert made and twice == [], twice[:5]
+
+
+async def test_a_long_context_variant_whose_replies_did_not_grow_is_not_applicable(run: Path, tmp_path: Path,
+                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verified long_context variant whose replies grew only 3.5x was recorded as rejected with its
+    (passed) trajectory, and `gem verify` of the run reported it as a disagreement ("recorded
+    passed=True in rejected, replayed passed=True"): it is no long-context task, nothing failed."""
+    from gem_env.stages.refine import long_context
+    monkeypatch.setattr(long_context, "MIN_GROWTH", 1000.0)  # no reply grows so much
+    await refine_run(run, tmp_path / "r", RefineConfig(source=str(run), recipes=["long_context"]))
+    rejected = [json.loads(line) for line in (tmp_path / "r" / "rejected.jsonl").open()]
+    short = [r for r in rejected if "grew only" in r["reason"]]
+    assert short and all(r["stage"] == "not_applicable" and "trajectory" not in r for r in short), short[:1]
+    assert not [r for r in rejected if r["stage"] == "verify"]
+    assert main(["verify", str(tmp_path / "r")]) == 0
