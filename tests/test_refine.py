@@ -1234,3 +1234,123 @@ def test_a_change_of_mind_never_changes_the_reason(taskset: Any) -> None:
     for task, refined, _ in variants(taskset, ["chain", "change_of_mind"]):
         changed += [c.key for c in refined.plan.changes]
     assert changed and not [k for k in changed if "reason" in k], changed
+
+
+def _rows_in(value: Any, compiled: CompiledDomain, initial: dict[str, dict[str, dict[str, Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(table, initial row) of every record a tool reply holds whole (a dict with a table's key and
+    more), at any depth."""
+    if isinstance(value, dict):
+        for table, t in compiled.tables.items():
+            key = value.get(t.pk)
+            if len(value) > 3 and isinstance(key, str) and key in initial.get(table, {}):
+                yield table, initial[table][key]
+        for inner in value.values():
+            yield from _rows_in(inner, compiled, initial)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _rows_in(inner, compiled, initial)
+
+
+async def test_a_long_reply_holds_only_the_customers_own_records(taskset: Any) -> None:
+    """`long_context` padded the customer's lookup with seven accounts of six other customers (93 of
+    117 variants): no service shows one customer another's records. The long replies are the
+    customer's own records (and what those are of: a product, a flight), as the episode holds them."""
+    from gem_env.stages.tasks.owners import Owners
+    made, strangers = 0, []
+    for _, refined, compiled in variants(taskset, ["chain", "long_context"]):
+        owners = Owners(compiled)
+        traj = await roll(refined, compiled, make_agent("workflow", compiled))
+        assert traj.verification.passed, traj.verification.failed
+        replies = [json.loads(m["content"]) for m in traj.messages if m["role"] == "tool" and m["content"].startswith("{")]
+        top = [{k: v for k, v in r.items() if not isinstance(v, (dict, list))} for r in replies]
+        who = {owners.of(t, r) for t, r in _rows_in(top, compiled, owners.rows)} - {None}  # whose the replies are
+        assert len(who) == 1, who
+        made += 1
+        for reply in replies:
+            strangers += [(refined.id, t, r[compiled.tables[t].pk]) for t, r in _rows_in(reply, compiled, owners.rows)
+                          if owners.of(t, r) not in (None, *who)]
+    assert made and strangers == [], strangers[:5]
+
+
+def test_a_long_context_customer_with_too_few_records_is_no_long_context_task(taskset: Any) -> None:
+    """Where the customer's own records cannot make the replies long, the operator does not apply
+    (it took other customers' rows before)."""
+    from gem_env.stages.refine import long_context
+    from gem_env.stages.refine.base import DoesNotApply
+    tasks, domains = taskset
+    parent, refined, compiled = next(variants(taskset, ["long_context"]))
+    assert sum(map(len, refined.plan.context_records.values())) >= 4
+    few = long_context.ROWS
+    try:
+        long_context.ROWS = 3
+        with pytest.raises(DoesNotApply, match="too few"):
+            refine_task(parent, compiled, ["long_context"], siblings=tasks, seed=0)
+    finally:
+        long_context.ROWS = few
+
+
+def test_a_write_that_would_act_twice_never_times_out(taskset: Any) -> None:
+    """`transfer_funds` "timed out after 30 seconds" and was sent again at once (13 of 117 tool_errors
+    variants: a transfer, a dispute, a hand-off a timeout may have made already). Such a write fails
+    only as the service turns a call away before doing anything (429, 503), retried at once rightly;
+    a timeout stays for reads and writes that set a value."""
+    from gem_env.tools.model import InsertStep, every_step
+    tasks, domains = taskset
+    timed_out, made = [], []
+    for seed in range(4):
+        for task in tasks:
+            try:
+                refined, compiled = refine_task(task, domains[task.domain], ["tool_errors"], siblings=tasks, seed=seed)
+            except NotApplicable:
+                continue
+            for f in refined.plan.faults:
+                adds = any(isinstance(s, InsertStep) for s in every_step(compiled.tools[f.tool].spec.effect or []))
+                made.append((adds, "timed out" in f.error))
+                if adds and "timed out" in f.error:
+                    timed_out.append((refined.id, f.tool))
+    assert timed_out == [], timed_out
+    assert (False, True) in made and (True, False) in made, made  # timeouts are still made; such writes still fail
+    from gem_env.stages.refine.tool_errors import acts_again
+    bank = domains["transfer-money_md"]
+    assert [t for t in bank.tools if acts_again(bank, t)] == ["transfer_funds", "transfer_to_human_agent"]
+
+
+def test_a_chain_asks_no_question_twice_in_the_same_words_nor_does_one_thing_twice(taskset: Any) -> None:
+    """"I'd like to find out the status of my account." opened two requests of one session (two
+    accounts; 42 sessions), and a chain opened a second Silver Plus Account after the first (the
+    agent then read the address change's reply for the profile and made no deposit offer: 4 variants
+    rejected) or moved money back to the account it came from. A question is asked once in its
+    words; a change is not made twice to the same thing."""
+    ids = re.compile(r"\b[A-Z][A-Z0-9]*-\d+\b")
+    twice, made = [], 0
+    for _, refined, compiled in variants(taskset, ["chain"]):
+        made += 1
+        requests = [r for s in [refined.scenario, *refined.followups] for r in s.requests[:1]]
+        asked, done = set(), []
+        for r in requests:
+            if r.kind == "lookup" or r.goal.startswith("find out"):
+                ask = ids.sub("X", r.goal).lower()
+                twice += [(refined.id, r.goal)] if ask in asked else []
+                asked.add(ask)
+                continue
+            verb = r.goal.split()[0]
+            things = {v for k, v in {**r.found, **r.knows}.items() if isinstance(v, str) and k.endswith(("_id", "_name"))
+                      and k.split("_")[0] not in {"customer", "first", "last", "full"}}
+            twice += [(refined.id, r.goal) for w, t in done if w == verb and t & things]
+            done.append((verb, things))
+    assert made and twice == [], twice[:5]
+
+
+async def test_a_long_context_variant_whose_replies_did_not_grow_is_not_applicable(run: Path, tmp_path: Path,
+                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verified long_context variant whose replies grew only 3.5x was recorded as rejected with its
+    (passed) trajectory, and `gem verify` of the run reported it as a disagreement ("recorded
+    passed=True in rejected, replayed passed=True"): it is no long-context task, nothing failed."""
+    from gem_env.stages.refine import long_context
+    monkeypatch.setattr(long_context, "MIN_GROWTH", 1000.0)  # no reply grows so much
+    await refine_run(run, tmp_path / "r", RefineConfig(source=str(run), recipes=["long_context"]))
+    rejected = [json.loads(line) for line in (tmp_path / "r" / "rejected.jsonl").open()]
+    short = [r for r in rejected if "grew only" in r["reason"]]
+    assert short and all(r["stage"] == "not_applicable" and "trajectory" not in r for r in short), short[:1]
+    assert not [r for r in rejected if r["stage"] == "verify"]
+    assert main(["verify", str(tmp_path / "r")]) == 0

@@ -8,8 +8,11 @@ same missing tools, the same injected failures and the same long replies. The ex
 - ``hidden``: tools absent from the tool set until the assistant has said it cannot do something
   and the user has answered (BFCL's missed function). A call before that is an unknown tool.
 - ``faults``: the n-th call of a tool fails with a transient error and changes nothing.
-- ``context_rows``: successful object replies carry that many other records of ``context_table``
-  (real rows of the episode's state, keyed by their id), so replies are long (BFCL's long context).
+- ``context_records``: successful object replies carry these records of the customer's own (their
+  other accounts, their transactions: real rows of the episode's state, keyed by their id, under
+  ``context_key``), so replies are long (BFCL's long context); no reply shows another customer's.
+  (``context_table`` / ``context_rows``, other rows of one table whoever's they were, are what
+  earlier runs recorded: replayed as they were made.)
 - ``changes``: a value the user says first and changes when asked to confirm (the user's side).
 - ``mistakes``: a detail the user first gives with a slip, which a read finds nothing for; they
   give it right once told (the user's side).
@@ -58,6 +61,10 @@ class EpisodePlan(BaseModel):
     faults: list[Fault] = Field(default_factory=list)
     context_table: str | None = None
     context_rows: int = 0
+    context_records: dict[str, list[str]] = Field(default_factory=dict, exclude_if=lambda v: not v, description=(
+        "table -> keys of the customer's own records that each successful object reply carries"))
+    context_key: str = Field(default="related_records", exclude_if=lambda v: v == "related_records",
+                             description="the reply field holding them")
     withheld: dict[str, str] = Field(default_factory=dict, description="user knowledge key -> its value")
     distractors: list[str] = Field(default_factory=list)
     refusals: list[str] = Field(default_factory=list, description="reasons the assistant must tell")
@@ -152,9 +159,26 @@ class PlannedTools:
             if fault is not None:
                 return ToolResult(False, error=fault.error, error_kind="transient")
         result = self.sandbox.call(tool, arguments)
+        if result.ok and plan.context_records and isinstance(result.value, dict):
+            return ToolResult(True, value={**result.value, plan.context_key: self._own(result.value)})
         if result.ok and plan.context_rows and plan.context_table and isinstance(result.value, dict):
             return ToolResult(True, value={**result.value, "related_records": self._keyed(self._context(result.value))})
         return result
+
+    def _own(self, value: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The customer's records of the plan as the episode's state holds them now, by their key
+        (beside the reply's own lists, not another list of the same shape to pick a record from):
+        not the record the reply is, nor one the episode has deleted."""
+        plan = self.plan
+        tables = self.sandbox.dump(list(plan.context_records))  # type: ignore[union-attr]
+        out: dict[str, dict[str, Any]] = {}
+        for table, keys in plan.context_records.items():  # type: ignore[union-attr]
+            pk = self.sandbox.compiled.tables[table].pk
+            for key in keys:
+                row = tables.get(table, {}).get(key)
+                if row is not None and str(value.get(pk)) != key:
+                    out[key] = row
+        return out
 
     def _keyed(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Context rows by their key: beside the reply's own lists (a customer's accounts, the

@@ -12,11 +12,14 @@ Every request is about the session's one customer (the owner of the records it n
 foreign keys, `tasks.owners`) or about records nobody owns, as in a real chat: one email per session.
 The next request is picked greedily: one calling a tool the session has not yet, then a workflow
 it has not used, then one naming a record the earlier requests named. A question about a record an
-earlier request changed or asked about does not join (`settled`): the chat has answered it already.
+earlier request changed or asked about does not join (`settled`): the chat has answered it already;
+nor does a question asked before in the same words of another record, or the same thing done again
+to what an earlier request did it to (`repeats`).
 """
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 
 from ...simulators.scenario import Scenario
@@ -117,6 +120,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
             continue  # a question the session has asked already ("the status of my account ACC-1", twice)
         if settled(other, v):
             continue  # a question about a record the session has changed or asked about already
+        if repeats(other, v, {key for _, key in session}):
+            continue  # the same ask again, or the same thing done again
         if (failed := _joined(v, other, persona)) is not None:
             reasons.append(failed)
             continue
@@ -205,6 +210,29 @@ def settled(part: Part, v: Variant) -> bool:
             continue  # a flag the earlier request did not set nor ask: nothing the chat said
         return True
     return False
+
+
+def repeats(part: Part, v: Variant, who: set[str] = frozenset()) -> bool:
+    """Whether `part` is a question an earlier one of the session asked in the same words, of
+    another record ("I'd like to find out the status of my account." of a second account: a person
+    asks of both at once), or does again what an earlier request did to the same thing (a second
+    Silver Plus Account opened, money moved back to the account it came from, a limit set twice);
+    `who` are the keys of the session's customer (every request of theirs names them). A second
+    change in the same words on another record stays (two charges disputed, for the same reason):
+    it is work a customer brings, said as the first was."""
+    writes = not _asks_only(part, v)
+    if not writes and any(_ask(p) == _ask(part) for p in v.parts):
+        return True
+    mine = _records(part) - who
+    return writes and any(p.workflow == part.workflow and mine & _records(p) for p in v.parts)
+
+
+def _ask(part: Part) -> str:
+    """The request's goal with the records it names left out."""
+    return _RECORD_ID.sub("X", part.scenario.goal).strip().lower()
+
+
+_RECORD_ID = re.compile(r"\b[A-Z][A-Z0-9]*-\d+\b")
 
 
 def _asks_only(part: Part, v: Variant) -> bool:

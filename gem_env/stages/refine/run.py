@@ -146,6 +146,10 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                 started = time.perf_counter()
                 trajectory = await run_rollout(variant, vcompiled, make_agent("workflow", vcompiled),
                                                make_task_user("scripted", variant, seed=cfg.seed), limits=limits)
+                short = _too_short(trajectory, variant, src)
+                if short is not None:  # verified, but no long-context task: nothing failed
+                    records["rejected.jsonl"].append({**base, "stage": "not_applicable", "reason": short})
+                    continue
                 why = _why_rejected(trajectory, variant, src)
                 if why is None:
                     why = await after_rollout(trajectory, variant, vcompiled, client)
@@ -167,9 +171,17 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
 def _why_rejected(trajectory: Any, variant: Task, src: Source) -> str | None:
     if not trajectory.verification.passed:
         return "failed: " + ", ".join(trajectory.verification.failed)
-    if "long_context" in variant.ops:
-        return long_context.check(trajectory.messages, src.reply_sizes.get(variant.parent_id or ""))
     return None
+
+
+def _too_short(trajectory: Any, variant: Task, src: Source) -> str | None:
+    """Why a verified `long_context` variant is no long-context task (its replies did not grow
+    enough: the customer's records are few for this session), or None. Not a rejection by
+    verification: `gem verify` would replay it as passed and find the verdict wrong."""
+    if "long_context" not in variant.ops or not trajectory.verification.passed:
+        return None
+    why = long_context.check(trajectory.messages, src.reply_sizes.get(variant.parent_id or ""))
+    return f"long_context: {why}" if why is not None else None
 
 
 def _write_domain(file: Path, text: str) -> None:

@@ -61,8 +61,12 @@ class RefineStage:
             trajectory.meta["backends"]["stages"] = self.cfg.backend
             trajectory.meta["refine"] = {"parent": variant.parent_id, "ops": variant.ops, "category": variant.category}
             s.add_usage(trajectory.meta["llm"])
-            ok = trajectory.verification.passed and (
-                "long_context" not in variant.ops or long_enough(trajectory.messages, parent.messages) is None)
+            ok = trajectory.verification.passed
+            short = long_enough(trajectory.messages, parent.messages) if ok and "long_context" in variant.ops else None
+            if short is not None:  # verified, but no long-context task (nothing failed: not a rejection
+                # by verification, which `gem verify` would replay as passed)
+                s.unit.reject("not_applicable", f"long_context: {short}", task=variant.id, category=variant.category)
+                continue
             if ok:  # the recipe's rewrites, by whichever model the run has
                 why = await after_rollout(trajectory, variant, compiled, self.user_client or self.agent_client)
                 if why is not None:
