@@ -80,16 +80,24 @@ def test_a_charge_is_disputed_as_charged_twice_only_with_its_twin_on_the_card() 
 
 def test_a_purchase_never_arrived_only_a_week_after_it_was_posted() -> None:
     """"Dispute a charge" picks "item not received": not of a charge still pending, nor of one
-    posted in the last 7 days."""
+    posted in the last 7 days; and a charge the card shows twice (the same merchant and amount) is
+    a duplicate or nothing, never "not received", "fraud" or "wrong amount" (review61: three stories
+    of one duplicate)."""
     c = _compiled("Dispute a charge", _dispute_text("Dispute a charge"))
     sandbox = c.new_sandbox()
     try:
         charges = sandbox.dump(["charges"])["charges"]
         said = _reasons(c, "create_dispute", sandbox)
-        late = {k for k, r in charges.items()
-                if r["status"] != "pending" and (TODAY - dt.date.fromisoformat(r["posted_at"][:10])).days >= 7}
+
+        def twinned(row: dict) -> bool:
+            return sum(r["card_id"] == row["card_id"] and r["merchant"] == row["merchant"] and r["amount"] == row["amount"]
+                       for r in charges.values()) > 1
+        late = {k for k, r in charges.items() if not twinned(r)
+                and r["status"] != "pending" and (TODAY - dt.date.fromisoformat(r["posted_at"][:10])).days >= 7}
         assert {k for k, reason in said.items() if reason == "item not received"} == late & set(said)
         assert late & set(said) and set(said) - late  # both kinds of charge are there
+        twins = {k for k in said if twinned(charges[k])}
+        assert twins and {said[k] for k in twins} == {"duplicate charge"}
     finally:
         sandbox.close()
 

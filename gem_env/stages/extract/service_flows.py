@@ -271,24 +271,28 @@ class Flows:
         amount on the same card) for a duplicate charge; a purchase posted a week ago or more for
         one that never arrived; an account held two months or more for its fees being too high; a
         payment that has gone out for its amount being wrong ("I was charged more than I agreed"); a
-        bag checked for one lost."""
+        bag checked for one lost. A charge with a twin is said to be a duplicate or nothing: "fraud"
+        or "never arrived" of one of two same charges would tell another story than the card shows."""
         low = reason.lower()
+        payee = next((f["name"] for f in self.a.child_fields if f.get("faker") == "company"), None)
+        amount = next((f["name"] for f in self.a.child_fields if f["name"] == "amount"), None)
+        same = f"{{{self.main_pk}: row.{self.main_pk}, {payee}: row.{payee}, {amount}: row.{amount}}}"
         if CHARGED_TWICE.search(low):
-            payee = next((f["name"] for f in self.a.child_fields if f.get("faker") == "company"), None)
-            amount = next((f["name"] for f in self.a.child_fields if f["name"] == "amount"), None)
             if on != "child" or not (payee and amount):
                 return "false"
-            same = f"{{{self.main_pk}: row.{self.main_pk}, {payee}: row.{payee}, {amount}: row.{amount}}}"
             if (d := self.child_date()) is None:
                 return f"count_rows('{self.children}', {same}) > 1"
             # the second of the two: the first one went through as it should
             return f"len([x for x in rows('{self.children}', {same}) if x.{d} < row.{d}]) > 0"
+        alone = (f"count_rows('{self.children}', {same}) == 1" if on == "child" and payee and amount
+                 and any(f.get("twins") for f in self.a.child_fields) else None)
         if NEVER_CAME.search(low):
             d = self.child_date() if on == "child" else None
             if d is None:
-                return None
+                return alone
             waited = f"days_between(date(row.{d}), today) >= {_WAIT_DAYS}"
-            return f"row.status != 'pending' and {waited}" if "pending" in self.a.child_statuses else waited
+            waited = f"row.status != 'pending' and {waited}" if "pending" in self.a.child_statuses else waited
+            return f"{waited} and {alone}" if alone else waited
         if FEES.search(low) and on == "main":
             since = next((f["name"] for f in self.a.main_fields if f.get("type") == "date"
                           and _SINCE_FIELD.search(f["name"])), None)
@@ -298,7 +302,7 @@ class Flows:
         if LOST_BAGS.search(low) and on == "main":  # a trip with no bag checked lost none
             bags = next((f["name"] for f in self.a.main_fields if f["name"] in ("bags", "checked_bags")), None)
             return f"row.{bags} > 0" if bags else None
-        return None
+        return alone
 
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
         m, pk = self.sp.main, self.main_pk
