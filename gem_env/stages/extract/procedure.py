@@ -597,6 +597,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         for k in sorted(chosen):
             e = conditions[k]
             span = (e["start"], e["end"])
+            if not self.service and k not in self.status_rules:
+                # a guide to the reader's own thing states what they do or need ("Make sure the area
+                # around you is clear", "*-dbgsym packages need to be installed"), no rule its assistant
+                # keeps on a record: made a flag seeded false, it refused the guidance asked for ("I can't
+                # prevent injuries from playing Wii Fit ... the area around is not ensured")
+                continue
             if k in self.status_rules:
                 r = self._status_require(self.status_rules[k], e["text"], span)
             else:
@@ -632,7 +638,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 self.settings[j] = seen[0][0]
             self._given_params(info, seen)
             step_params[j] = seen
-            if info.verb in _VERIFY_VERBS and not seen and not requires[j] and info.lexical_kind == "verify":
+            if self.service and info.verb in _VERIFY_VERBS and not seen and not requires[j] \
+                    and info.lexical_kind == "verify":  # the reader's own check is a step they do, not a flag
                 requires[j].append(self._verified_flag(info))
         # what the user must give is not shown back by any tool, nor are secrets
         self.hidden = {f for params in step_params.values() for f, mode in params if mode == "match"}
