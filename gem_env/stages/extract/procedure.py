@@ -28,7 +28,7 @@ from .steps import PRESSES, StepInfo, is_note, is_pointer, leaves_a_state, press
 from .procedure_service import SERVICE_RECORDS, agent_steps, company_form, is_service_procedure, only_choosing
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require, _title_object
-from .procedure_given import Given, given_values, never_asked
+from .procedure_given import Given, given_values, never_asked, no_value_told
 from .procedure_own_name import request_names, seeded_names_fit
 from .procedure_acts import step_act
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result, said_step, without_lead_in
@@ -758,6 +758,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             lead = next((o for o in all_named if _adjacent(o, nf, text)), None)
             if lead is not None and words and not words.startswith(lead.name):
                 words = f"{lead.name}_{words}"
+            if words and no_value_told(words):
+                continue  # (no field either: a read showed "brass_key": "sg23Dk52")
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen) or self._read_out_before(info, name) \
                     or self._made_by_steps(info, name) or never_asked(name):
