@@ -238,6 +238,13 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self._progress_steps(requires, step_params)
         entity = self._entity()
         tools, workflow = self._tools_and_workflow(entity, requires, step_params)
+        if not self.service and not any(t["kind"] == "write" for t in tools):
+            # a guide none of whose steps a call records (each only reads the record: "gnome-terminal:
+            # Preferences → Profiles → ..."): the assistant read it and said "The status is active.",
+            # and the guide was never told
+            return Rejection(id=self.doc.id, stage="extract", reason=(
+                "a guide whose every step only reads the record: nothing the customer does is recorded, and "
+                "its steps would never be told"))
         policy = self._policy(conditions)
         return self._domain(entity, tools, workflow, policy)
 
