@@ -160,7 +160,16 @@ _STATEMENT = re.compile(r"^\W*(?:(?:the|a|an|this|that|these|those|it|they|there
 #: whose words a call's label mangled to "#set var EASYRSA SSL CONF ..."), or a supposition that sets
 #: up an example ("Suppose your hostname is foo, the login prompt looks as follows.")
 _NO_ACT = re.compile(r"(?:^|\s)#[a-z]+_[a-z_]+\b|\$[A-Za-z_{(]|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|"
-                     r"^\W*(?:[Ss]uppose|[Aa]ssume|[Ii]magine)\b")
+                     r"^\W*(?:[Ss]uppose|[Aa]ssume|[Ii]magine)\b|"
+                     # a program's prompt as the text shows it: its numbered choices of lines ("[1 - #include
+                     # <abstractions/lightdm>] 2 - #include ...") and its keys ("(A)llow / [(D)eny] / (I)gnore")
+                     r"#include\s*<|\(\w\)\w+\s*\]?\s*/\s*\[?\(\w\)\w+")
+#: a step that is all a quotation of someone's words about the game, not an instruction ('"His most
+#: annoying tactic is that when his HP goes below 50%, ...'): told, it was cut at 200 characters
+_QUOTED = re.compile(r'^\s*["“](?P<said>[^"”]*)')
+#: the longest step told whole (a step cut at 200 characters with "…" was told, and marked, mid-sentence);
+#: longer, it is told up to its last sentence end within this
+_LONGEST = 1200
 
 
 class ProcedureBuilder(FieldRules, ProcedureTools):
@@ -183,8 +192,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _guide_line(self, info: StepInfo) -> str:
         """A step as the guide tells it, on one line: with the command or setting the text shows after
         a step that points at it (`lexicon.with_shown`)."""
-        step = _clean(info.step.text, 200)
-        return _clean(with_shown(step, self.text, info.step.end), 320) if not step.endswith("…") else step
+        step = _whole(info.step.text)
+        shown = " ".join(with_shown(step, self.text, info.step.end).split())
+        return _whole(shown) if len(shown) <= _LONGEST else step
 
     def build(self) -> Domain | Rejection:
         self._name_entity()
@@ -283,6 +293,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         line): it was a tool of its own taking only the record's id (`do_samus`, `say_picture`)."""
         if _NO_ACT.search(info.step.text):  # a command or configuration dump, a supposition: said by no call
             return True
+        quoted = _QUOTED.match(info.step.text)
+        if quoted and not info.tool_id and len(quoted["said"].split()) >= 6 and tf.leading_verb(quoted["said"]) is None:
+            return True  # (someone's words quoted, no act in them)
         if info.step.verb is not None or info.tool_id or said_step(info.step.text) is not None:
             return False
         return bool(_STATEMENT.match(without_lead_in(info.step.text)) or re.fullmatch(r"\W*(?:[A-Za-z]+ed|done|congratulations)\W*",
@@ -956,6 +969,16 @@ _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait"
 #: appeal within 30 days of the order")
 _CONDITIONAL = re.compile(r"\b(?:if|only|unless|before|until|when|whenever|once|after|within|cannot|can't|must not"
                           r"|do not|don't)\b", re.IGNORECASE)
+
+
+def _whole(text: str) -> str:
+    """A step on one line, whole: up to `_LONGEST` characters, else up to its last sentence end
+    within them (never cut mid-sentence with "…": "6999 is 70% of your…" was told and marked)."""
+    said = _clean(text, len(text) + 1)
+    if len(said) <= _LONGEST:
+        return said
+    ends = [m.end() for m in re.finditer(r"[.!?][\"”')\]]*(?=\s)", said[:_LONGEST])]
+    return said[:ends[-1]] if ends else said[:_LONGEST].rsplit(" ", 1)[0]
 
 
 def _said_words(lemmas: list[str], text: str) -> list[str]:
