@@ -621,7 +621,9 @@ def test_a_domain_declines_twice_only_when_no_complete_task_is_left() -> None:
 
 def test_a_window_is_measured_from_the_thing_not_the_clause_after_it() -> None:
     """"within 17 minutes of submission if it has not been claimed": a `submission_time`, never `if_time`."""
-    text = ("# Cancel a payment\n\n1. Open Activity and select the pending payment.\n2. Choose Cancel and confirm.\n\n"
+    # (the record a payment: "Open Activity and select ..." named it an activity, no record a company keeps
+    # for its customer, whose guide states no rule since round 61)
+    text = ("# Cancel a payment\n\n1. Select the pending payment.\n2. Choose Cancel and confirm.\n\n"
             "You can cancel a payment within 17 minutes of submission if it has not been claimed or posted.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain

@@ -617,11 +617,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         for k in sorted(chosen):
             e = conditions[k]
             span = (e["start"], e["end"])
-            if not self.service and k not in self.status_rules:
-                # a guide to the reader's own thing states what they do or need ("Make sure the area
-                # around you is clear", "*-dbgsym packages need to be installed"), no rule its assistant
-                # keeps on a record: made a flag seeded false, it refused the guidance asked for ("I can't
-                # prevent injuries from playing Wii Fit ... the area around is not ensured")
+            if not self.service and tf.lemma(self.head) not in SERVICE_RECORDS and k not in self.status_rules:
+                # a guide to the reader's own thing (a game, a device, a package, a couch: no record a
+                # company keeps for them) states what they do or need ("Make sure the area around you is
+                # clear", "*-dbgsym packages need to be installed"), no rule its assistant keeps on a
+                # record: made a flag seeded false, it refused the guidance asked for ("I can't prevent
+                # injuries from playing Wii Fit ... the area around is not ensured")
                 continue
             if k in self.status_rules:
                 r = self._status_require(self.status_rules[k], e["text"], span)
