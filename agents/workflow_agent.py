@@ -197,7 +197,7 @@ class WorkflowAgent:
         self._lookups = lookup_plans(compiled)
         self._nouns = frozenset(compiled.noun(t) for t in compiled.tables)  # what the records go by (`said_as`)
         self._latest = latest_lists(compiled)  # "the amount of the last transaction on my card"
-        self._after_yes = {p.workflow.name: _steps_after_yes(p, self._lookups) for p in self._plans}
+        self._after_yes = {p.workflow.name: _steps_after_yes(p, self._lookups, self._guided(p)) for p in self._plans}
         self._finders = finder_tools(compiled) + owner_lists(compiled)  # who the customer is, or their records
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
@@ -798,7 +798,10 @@ class WorkflowAgent:
                     env[step.as_] = result
                 continue
             if step.writes and confirmed is not True:
-                later = _asked_later(plan, step, known)
+                # (and what the steps waiting for the yes before it take: asked before the guidance says them)
+                later = list(dict.fromkeys([k for at in sorted(after_yes) for k in plan.steps[at].needs
+                                            if k not in known and k != "id" and not k.endswith("_id")
+                                            and not SECRET.search(k)] + _asked_later(plan, step, known)))
                 if later:  # one confirmation for the whole change: what its later steps take, asked now,
                     # once the record is read and its rules let the change be made (a refusal needs none of it)
                     checked = self._before_write(plan, step.tool, args, (called, calls, done), False, known, turn,
@@ -1769,15 +1772,24 @@ def _add_ids(ids: dict[str, set[str]], values: dict[str, Any]) -> None:
             ids.setdefault(k, set()).add(str(v))
 
 
-def _steps_after_yes(plan: Plan, lookups: list[Any]) -> frozenset[int]:
+def _steps_after_yes(plan: Plan, lookups: list[Any], guided: bool = False) -> frozenset[int]:
     """The reads before a procedure's first write that are steps of it, not how its record is looked
     up ("Go to the ACLU website." of a message): each reads the one record by its key with another
     tool than the record's lookup, checking nothing, and no later step's arguments or condition read
     its result (the facts told at the end may). They are done with the writes once the user says
-    yes; the record is looked up for the confirmation instead."""
+    yes; the record is looked up for the confirmation instead. In a guided request, so is every read
+    that is a step of the guide (its span in the text), a check of a value the customer gives too:
+    it was made before any step was told ("Is it possible to use Microsoft publisher?" ->
+    `click_on_file(participant.pptx)` at once; "What's the provider?" -> `call_cable_provider`)."""
     readers = {lk.table: lk.tool for lk in lookups}
     read_by_steps = {name for step in plan.steps for kind, v in step.args.values() if kind == "result"
                      for name in v.names} | {name for step in plan.steps if step.when for name in step.when.names}
+    if guided and any(s.writes for s in plan.steps):
+        first = next(at for at, s in enumerate(plan.steps) if s.writes)
+        steps = [at for at in range(first) if plan.workflow.steps[at].span is not None
+                 and plan.steps[at].as_ not in read_by_steps and plan.steps[at].when is None]
+        if steps:
+            return frozenset(steps)
     out = set()
     for at, step in enumerate(plan.steps):
         if step.writes:

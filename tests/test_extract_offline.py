@@ -157,15 +157,15 @@ def test_a_limit_said_at_a_step_and_again_at_submission_is_one_check() -> None:
             "## Steps\n- Choose the source wallet\n- Enter an amount that is at least $100\n- Review the quote\n"
             "- Submit the conversion\n")
     # a bank's wallet conversion done on its form is the customer's own work (round 58): rejected, its
-    # reason said; the same steps on a thing of the reader's own keep their limit
+    # reason said; the same steps on a thing of the reader's own state no rule its assistant keeps on a
+    # record (round 61: the step says what to enter; a seeded `amount` of 57 refused the guidance)
     got = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
     assert isinstance(got, Rejection) and "no company keeps a checklist" in got.reason, got
     domain = _procedure(text.replace("source wallet", "source jar").replace("conversion", "batch"))
     fields = [f.name for f in domain.entities[0].fields]
-    assert "amount" in fields and not any(f.startswith("amount_") for f in fields), fields
+    assert not any(f.startswith("amount") for f in fields), fields
     checks = {v.label: v.requires for v in step_views(domain)}
-    assert all(any(r.endswith(".amount >= 100.0") for r in checks[step])
-               for step in ("enter an amount that is at least $100", "submit the batch")), checks
+    assert not any(".amount" in r for rs in checks.values() for r in rs), checks
 
 
 def test_a_setting_step_takes_the_value_the_user_chooses() -> None:
@@ -627,7 +627,9 @@ def test_a_domain_declines_twice_only_when_no_complete_task_is_left() -> None:
 
 def test_a_window_is_measured_from_the_thing_not_the_clause_after_it() -> None:
     """"within 17 minutes of submission if it has not been claimed": a `submission_time`, never `if_time`."""
-    text = ("# Cancel a payment\n\n1. Open Activity and select the pending payment.\n2. Choose Cancel and confirm.\n\n"
+    # (the record a payment: "Open Activity and select ..." named it an activity, no record a company keeps
+    # for its customer, whose guide states no rule since round 61)
+    text = ("# Cancel a payment\n\n1. Select the pending payment.\n2. Choose Cancel and confirm.\n\n"
             "You can cancel a payment within 17 minutes of submission if it has not been claimed or posted.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain

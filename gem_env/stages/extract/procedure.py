@@ -28,7 +28,7 @@ from .steps import PRESSES, StepInfo, is_note, is_pointer, leaves_a_state, press
 from .procedure_service import SERVICE_RECORDS, agent_steps, company_form, is_service_procedure, only_choosing
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require, _title_object
-from .procedure_given import Given, given_values, never_asked
+from .procedure_given import Given, given_values, never_asked, no_value_told
 from .procedure_own_name import request_names, seeded_names_fit
 from .procedure_acts import step_act
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result, said_step, without_lead_in
@@ -160,7 +160,16 @@ _STATEMENT = re.compile(r"^\W*(?:(?:the|a|an|this|that|these|those|it|they|there
 #: whose words a call's label mangled to "#set var EASYRSA SSL CONF ..."), or a supposition that sets
 #: up an example ("Suppose your hostname is foo, the login prompt looks as follows.")
 _NO_ACT = re.compile(r"(?:^|\s)#[a-z]+_[a-z_]+\b|\$[A-Za-z_{(]|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|"
-                     r"^\W*(?:[Ss]uppose|[Aa]ssume|[Ii]magine)\b")
+                     r"^\W*(?:[Ss]uppose|[Aa]ssume|[Ii]magine)\b|"
+                     # a program's prompt as the text shows it: its numbered choices of lines ("[1 - #include
+                     # <abstractions/lightdm>] 2 - #include ...") and its keys ("(A)llow / [(D)eny] / (I)gnore")
+                     r"#include\s*<|\(\w\)\w+\s*\]?\s*/\s*\[?\(\w\)\w+")
+#: a step that is all a quotation of someone's words about the game, not an instruction ('"His most
+#: annoying tactic is that when his HP goes below 50%, ...'): told, it was cut at 200 characters
+_QUOTED = re.compile(r'^\s*["“](?P<said>[^"”]*)')
+#: the longest step told whole (a step cut at 200 characters with "…" was told, and marked, mid-sentence);
+#: longer, it is told up to its last sentence end within this
+_LONGEST = 1200
 
 
 class ProcedureBuilder(FieldRules, ProcedureTools):
@@ -183,8 +192,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _guide_line(self, info: StepInfo) -> str:
         """A step as the guide tells it, on one line: with the command or setting the text shows after
         a step that points at it (`lexicon.with_shown`)."""
-        step = _clean(info.step.text, 200)
-        return _clean(with_shown(step, self.text, info.step.end), 320) if not step.endswith("…") else step
+        step = _whole(info.step.text)
+        shown = " ".join(with_shown(step, self.text, info.step.end).split())
+        return _whole(shown) if len(shown) <= _LONGEST else step
 
     def build(self) -> Domain | Rejection:
         self._name_entity()
@@ -244,6 +254,13 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self._progress_steps(requires, step_params)
         entity = self._entity()
         tools, workflow = self._tools_and_workflow(entity, requires, step_params)
+        if not self.service and not any(t["kind"] == "write" for t in tools):
+            # a guide none of whose steps a call records (each only reads the record: "gnome-terminal:
+            # Preferences → Profiles → ..."): the assistant read it and said "The status is active.",
+            # and the guide was never told
+            return Rejection(id=self.doc.id, stage="extract", reason=(
+                "a guide whose every step only reads the record: nothing the customer does is recorded, and "
+                "its steps would never be told"))
         policy = self._policy(conditions)
         return self._domain(entity, tools, workflow, policy)
 
@@ -282,6 +299,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         line): it was a tool of its own taking only the record's id (`do_samus`, `say_picture`)."""
         if _NO_ACT.search(info.step.text):  # a command or configuration dump, a supposition: said by no call
             return True
+        quoted = _QUOTED.match(info.step.text)
+        if quoted and not info.tool_id and len(quoted["said"].split()) >= 6 and tf.leading_verb(quoted["said"]) is None:
+            return True  # (someone's words quoted, no act in them)
         if info.step.verb is not None or info.tool_id or said_step(info.step.text) is not None:
             return False
         return bool(_STATEMENT.match(without_lead_in(info.step.text)) or re.fullmatch(r"\W*(?:[A-Za-z]+ed|done|congratulations)\W*",
@@ -603,6 +623,13 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         for k in sorted(chosen):
             e = conditions[k]
             span = (e["start"], e["end"])
+            if not self.service and tf.lemma(self.head) not in SERVICE_RECORDS and k not in self.status_rules:
+                # a guide to the reader's own thing (a game, a device, a package, a couch: no record a
+                # company keeps for them) states what they do or need ("Make sure the area around you is
+                # clear", "*-dbgsym packages need to be installed"), no rule its assistant keeps on a
+                # record: made a flag seeded false, it refused the guidance asked for ("I can't prevent
+                # injuries from playing Wii Fit ... the area around is not ensured")
+                continue
             if k in self.status_rules:
                 r = self._status_require(self.status_rules[k], e["text"], span)
             else:
@@ -638,7 +665,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 self.settings[j] = seen[0][0]
             self._given_params(info, seen)
             step_params[j] = seen
-            if info.verb in _VERIFY_VERBS and not seen and not requires[j] and info.lexical_kind == "verify":
+            if self.service and info.verb in _VERIFY_VERBS and not seen and not requires[j] \
+                    and info.lexical_kind == "verify":  # the reader's own check is a step they do, not a flag
                 requires[j].append(self._verified_flag(info))
         # what the user must give is not shown back by any tool, nor are secrets
         self.hidden = {f for params in step_params.values() for f, mode in params if mode == "match"}
@@ -757,6 +785,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             lead = next((o for o in all_named if _adjacent(o, nf, text)), None)
             if lead is not None and words and not words.startswith(lead.name):
                 words = f"{lead.name}_{words}"
+            if words and no_value_told(words):
+                continue  # (no field either: a read showed "brass_key": "sg23Dk52")
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen) or self._read_out_before(info, name) \
                     or self._made_by_steps(info, name) or never_asked(name):
@@ -952,6 +982,16 @@ _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait"
 #: appeal within 30 days of the order")
 _CONDITIONAL = re.compile(r"\b(?:if|only|unless|before|until|when|whenever|once|after|within|cannot|can't|must not"
                           r"|do not|don't)\b", re.IGNORECASE)
+
+
+def _whole(text: str) -> str:
+    """A step on one line, whole: up to `_LONGEST` characters, else up to its last sentence end
+    within them (never cut mid-sentence with "…": "6999 is 70% of your…" was told and marked)."""
+    said = _clean(text, len(text) + 1)
+    if len(said) <= _LONGEST:
+        return said
+    ends = [m.end() for m in re.finditer(r"[.!?][\"”')\]]*(?=\s)", said[:_LONGEST])]
+    return said[:ends[-1]] if ends else said[:_LONGEST].rsplit(" ", 1)[0]
 
 
 def _said_words(lemmas: list[str], text: str) -> list[str]:

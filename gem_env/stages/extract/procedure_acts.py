@@ -148,7 +148,7 @@ class ActTool:
             else f"'{{{act.param}}}' is not the next step at this point."
         return {
             "name": self.name, "kind": "write",
-            "description": f"{act.doc} Marks the step done on the {self.noun}'s checklist; it does not do the step.",
+            "description": f"{act.doc} Marks the step done on the {self.noun.replace('_', ' ')}'s checklist; it does not do the step.",
             "parameters": [self.id_param, {"name": act.param, "type": "string", "description": act.described}],
             "effect": [
                 self.find,

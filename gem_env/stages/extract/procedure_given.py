@@ -46,14 +46,39 @@ _A_FILE = re.compile(rf"\b(?:a|an|the|your)\s+(?:(?P<kind>{_FILE_EXT}|icon|image
 _FILE_VERBS = frozenset("select choose pick open upload attach import save rename download locate find drag".split())
 _SECRET_NOUN = re.compile(r"\b((?:[A-Za-z][\w-]*\s+){0,2}?)(password|passcode|passphrase|pin|promo(?:tional)?\s+code|"
                           r"product\s+key|license\s+key|activation\s+code|access\s+code|verification\s+code)\b", re.I)
-#: secrets no one tells a support agent (a code or a key they have is told)
+#: secrets no one tells a support agent (a code or a key they bought is told: a product key, a promo code)
 _NEVER_ASKED = frozenset({"password", "passcode", "passphrase", "pin"})
+#: a code sent to the customer to prove who they are: told to a support agent, it is a phishing pattern
+_SENT_CODE = frozenset({"verification", "security", "confirmation", "authentication", "auth", "login", "otp", "2fa",
+                        "one", "time", "sms", "text"})
+#: the keys that are codes a customer has to tell ("Enter your product key"); any other key is a thing (a
+#: brass key, a USB key) or a key pair's half that no chat carries (a public SSH key, a host key)
+_CODE_KEYS = frozenset({"product", "license", "licence", "activation", "registration", "serial", "cd", "steam", "game"})
 
 
 def never_asked(name: str) -> bool:
-    """Whether a value is a secret a support agent never asks for: a password, a PIN ("Type in the
-    administrator password" is a step the user does themselves, no parameter the agent asks)."""
-    return re.split(r"[\s_]+", name.strip().lower())[-1] in _NEVER_ASKED
+    """Whether a value is one a support agent never asks for: a secret (a password, a PIN, a token:
+    "Type in the administrator password" is a step the user does themselves, no parameter the agent
+    asks), a code sent to the customer ("Could you tell me your phone number and the verification
+    code?", before the step that sends it), a key that is a thing or no code ("Mind telling me the
+    brass key?" -> "sg23Dk52", "the USB Key", a public SSH key told as a GPG key id), or a count of
+    digits ("a 3 digit number": "What's the digit number?")."""
+    return re.split(r"[\s_]+", name.strip().lower())[-1] in _NEVER_ASKED or no_value_told(name)
+
+
+def no_value_told(name: str) -> bool:
+    """`never_asked`, less the password, passcode, passphrase and PIN a step names (those stay fields
+    hidden from every reply): a value no record should hold as the customer's to tell."""
+    words = [w for w in re.split(r"[\s_-]+", name.strip().lower()) if w]
+    if not words:
+        return False
+    if words[-1] in ("token", "otp") or "digit" in words or "digits" in words:
+        return True
+    if words[-1] == "code" and len(words) > 1 and words[-2] in _SENT_CODE:
+        return True
+    return words[-1] == "key" and (len(words) < 2 or words[-2] not in _CODE_KEYS)
+
+
 #: "Type passwd in the terminal", "Type su at the command prompt, and press Enter": what the user types
 _COMMAND = re.compile(r"^\W*type\s+(?P<cmd>[a-z][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,3}?)\s+(?:(?:in|into|at)\s+(?:the\s+)?"
                       r"(?:terminal|command\s+prompt|prompt|console|start|shell)\b|,?\s*and\s+press\b)", re.I)

@@ -240,20 +240,41 @@ class _Call:
     read_field: str | None = None
 
 
+#: a first word said letter by letter, or a "you" / "wun" sound, that takes "a" ("a USB drive", "a one-time code")
+_A_SOUND = frozenset({"usb", "url", "uri", "uefi", "ui", "uid", "uuid", "one", "once", "unix"})
+#: a first word said letter by letter that has a vowel letter ("an XML file", "an Xbox")
+_LETTERS = frozenset({"xml", "xbox", "x11", "xfce", "lcd", "led", "ssh"})
+
+
+def _one(words: str) -> str:
+    """`words` with "a" or "an" by how the first word is said: "an iphone sim card", "an html file",
+    "an sms", "a usb drive", "a dvd" (`indefinite` reads a word's letters: "a html file", "an usb
+    drive")."""
+    first = re.sub(r"[^a-z0-9]", "", words.split()[0].lower()) if words.split() else ""
+    if first in _A_SOUND:
+        return f"a {words}"
+    if first in _LETTERS or first and not re.search(r"[aeiouy]", first):
+        return f"{'an' if first[0] in 'aefhilmnorsx' else 'a'} {words}"
+    return indefinite(words)
+
+
 class ProcedureTools:
     """Mixin of the procedure builder (procedure.py): its tools and its one workflow."""
 
     def _tools_and_workflow(self, entity: dict[str, Any], requires: dict[int, list[_Require]],
                             step_params: dict[int, list[tuple[str, str]]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         self.row = _ident(self.noun, 30)
+        # the record's kind in words, as the tools' descriptions and messages say it to a model reading
+        # them ("Look up a iphone_sim_card by its id." was the table's noun)
+        self.said = self.noun.replace("_", " ")
         if self.row in _EXPR_WORDS or self.row == self.pk:
             self.row = "item"
         self.find = {"find": self.table, "as": self.row, "where": {self.pk: self.pk},
-                     "error": f"No {self.noun} with that id"}
+                     "error": f"No {self.said} with that id"}
         self.result = {"return": {f["name"]: f"{self.row}.{f['name']}" for f in entity["fields"]
                                   if f["name"] not in self.hidden}}
         self.id_param = {"name": self.pk, "type": "string",
-                         "description": f"the {self.noun} id, e.g. {self.pattern.replace('#', '0')}"}
+                         "description": f"the {self.said} id, e.g. {self.pattern.replace('#', '0')}"}
         # the record is the customer's own: the assistant finds it by what they call it, a name of
         # its own where each has one ("package coturn", "file report.docx"), else through them (their
         # email), as a support agent would, and takes its id from that list; nobody knows a made-up
@@ -302,7 +323,7 @@ class ProcedureTools:
 
     def _get_tool(self) -> dict[str, Any]:
         return {
-            "name": self.get_name, "kind": "read", "description": f"Look up a {self.noun} by its id.",
+            "name": self.get_name, "kind": "read", "description": f"Look up {_one(self.said)} by its id.",
             "parameters": [self.id_param], "effect": [self.find, self.result], **self._noun_span(),
         }
 
@@ -338,7 +359,7 @@ class ProcedureTools:
             "parameters": [{"name": self.own_name, "type": "string", "description": f"the {words}"}],
             "effect": [{"find": self.table, "as": found, "many": True, "where": {self.own_name: self.own_name},
                         "nocase": [self.own_name], "order_by": [self.pk]},
-                       {"require": f"len({found}) > 0", "message": f"No {self.noun} with that name"},
+                       {"require": f"len({found}) > 0", "message": f"No {self.said} with that name"},
                        {"return": {self.table: f"project({found}, {[self.pk, self.own_name, 'status']!r})"}}],
             **self._noun_span(),
         }
@@ -418,7 +439,7 @@ class ProcedureTools:
             if tracked:  # the record's progress names this step, not the one before it
                 call.sets[self.progress_field] = f"'{self._step_done(flow, name, info)}'"
             self._status_update(flow, call, info)
-            description += f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'" + \
+            description += f" Sets the {self.said}'s status to '{self.statuses[flow.write_seen - 1]}'" + \
                 (" and records the step as done." if tracked else ".")
             call.effect.append(self.result)
         elif progress:
@@ -492,7 +513,7 @@ class ProcedureTools:
         elif mode == "match" and fname == self.own_name:
             # the record's own name ("Click the file you want to download"): the assistant has it from
             # the customer's list (it said "This is for file machine.css"), never asks it back
-            call.params.append({"name": fname, "type": ptype, "description": f"the {words} of the {self.noun}"})
+            call.params.append({"name": fname, "type": ptype, "description": f"the {words} of the {self.said}"})
             call.effect.append({"require": f"{self.row}.{fname} == {fname}",
                                 "message": f"The {words} does not match our records"})
             call.args[fname] = {"result": f"first([r.{fname} for r in mine.{self.table} if r.{self.pk} == {self.pk}])"}
@@ -558,11 +579,11 @@ class ProcedureTools:
         done = self.request_done or _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
         if self.blocking:  # (a state the text speaks of the record in)
             checks.append({"require": f"{self.row}.status != '{self.blocking}'",
-                           "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
+                           "message": f"This {self.said} is {self.blocking}; it cannot be {done}"})
         prior = VERB_STATUS.get(info.verb, (None, None))[1] if flow.write_seen == 0 else None
         if prior and prior == self.initial:
             checks.append({"require": f"{self.row}.status == '{prior}'",
-                           "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
+                           "message": f"Only {_one(f'{prior} {self.said}')} can be {status}"})
         flow.write_seen += 1
         return status, checks
 
@@ -581,7 +602,7 @@ class ProcedureTools:
                         **{f: f"{self.row}.{f}" for f in call.sets},
                         **{f"{a}_confirmed": True for a in call.args if a != self.pk and a not in call.sets.values()}}},
         ]
-        return f" Records the step as done: the {self.noun}'s progress becomes '{step}'."
+        return f" Records the step as done: the {self.said}'s progress becomes '{step}'."
 
     def _step_done(self, flow: _Flow, name: str, info: StepInfo) -> str:
         """The progress a step leaves when it is done: the step in the text's words (`step_label`),
