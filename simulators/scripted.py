@@ -319,7 +319,8 @@ class ScriptedUser:
             listing = spoken[-2] if len(spoken) > 1 and not LISTED.search(said) else said
             pointed = self._by_detail(listing, asked, current, rng) if which else None
             return pointed or self._facts(asked, current, rng, which=which,
-                                          listed=frozenset(dict(LISTED.findall(said))) if which else frozenset())
+                                          listed=frozenset(dict(LISTED.findall(said))) if which else frozenset(),
+                                          said=said)
         if asks_confirmation(said):
             # an id they put right after the assistant found nothing for a slip is theirs
             mine = {i for (r1, t1), (r2, t2) in zip(turns, turns[1:]) if r1 == "assistant" and r2 == "user"
@@ -848,7 +849,7 @@ class ScriptedUser:
         return None
 
     def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False,
-               listed: Collection[str] = ()) -> str:
+               listed: Collection[str] = (), said: str = "") -> str:
         """The user's answer to a question for ``asked`` ("It's RX-1."; to a "which ...?", no "Sure.";
         an id the question `listed` is picked, "ACC-1, please.", never "My account id is ACC-1.")."""
         known = [(k, self._value(k, current)) for k in asked if self._value(k, current) is not None]
@@ -863,7 +864,7 @@ class ScriptedUser:
             if isinstance(v, bool):  # a setting: yes/no first, never a bare "yes." that reads as assent
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
             elif isinstance(v, str) and re.match(r"I\b", v):  # a note in their own words: said as it is
-                parts.append(rng.choice(P.OWN_WORDS).format(v=v))
+                parts.append(rng.choice(P.own_words_bank(said)).format(v=v))
             elif "reason" in k and isinstance(v, str) \
                     and (why := own_words(v, rng, person=of_person(current.intent or current.goal))) is not None:
                 # asked why, they say it as a person does ("Because I don't need it anymore."), never
