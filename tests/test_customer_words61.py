@@ -1,12 +1,18 @@
 """The scripted customer's and the offline agent's words where round 60's review found them wrong or
-unnatural: "Yes." only answers a yes/no question; ..."""
+unnatural: "Yes." only answers a yes/no question; a reason label no person says ("because of charged
+while frozen", "because it was cancelled by us") is said in the customer's own words; ..."""
 from __future__ import annotations
 
 import asyncio
+import random
+import re
 
 from gem_env.simulators import phrases as P
 from gem_env.simulators.scenario import Request, Scenario
 from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.extract.archetypes import ARCHETYPES
+from gem_env.stages.tasks.kinds import reason_in_own_words
+from gem_env.tools.reasons import OWN_WORDS, own_words, reason_in_words, reworded
 
 _NOTE = "I do not understand a fee on my account ACC-1"
 
@@ -36,3 +42,29 @@ def test_a_yes_no_question_may_still_be_answered_yes() -> None:
     assert all(_NOTE in s for s in said) and any(s.startswith("Yes. ") for s in said), said
     assert P.asks_yes_no("Thanks. Can you tell me what happened?")
     assert not P.asks_yes_no("Could you check it? What's it about?")
+
+
+def test_every_reason_an_archetype_offers_has_own_words() -> None:
+    """A reason without own words is said as the tool's label ("because of charged while frozen")."""
+    offered = {r for a in ARCHETYPES for r in (*a.request_reasons, *(r for act in a.actions for r in act.reasons))}
+    assert offered - {"other"} <= set(OWN_WORDS), sorted(offered - set(OWN_WORDS))
+    for phrases in OWN_WORDS.values():  # the customer is never the business ("cancelled by us")
+        assert not any(re.search(r"\b(?:by us|we|our)\b", p, re.IGNORECASE) for p in phrases), phrases
+
+
+def test_a_label_no_customer_says_is_always_put_in_their_own_words() -> None:
+    assert reworded("charged while frozen") and reworded("cancelled by us") and reworded("found another hotel")
+    assert not reworded("lost") and not reworded("suspected fraud") and not reworded("other")
+    cases = {"request a refund for my membership because of charged while frozen": "charged while frozen",
+             "create a claim for my reservation because of cancelled by us": "cancelled by us",
+             "cancel my reservation because of found another hotel": "found another hotel",
+             "request a refund for my order because of defective": "defective"}
+    for intent, label in cases.items():
+        for seed in range(20):
+            said = reason_in_own_words(intent, {"reason": label}, random.Random(seed))
+            assert label not in said and not re.search(r"\bus\b", said), said
+            assert reason_in_words(said, list(OWN_WORDS)) == label, said
+    kept = [reason_in_own_words("freeze my card because of lost", {"reason": "lost"}, random.Random(seed))
+            for seed in range(20)]  # a label people say ("because it was lost") is still kept at times
+    assert any("because of lost" in k for k in kept) and any("because of lost" not in k for k in kept), kept
+    assert own_words("other", random.Random(0)) is None

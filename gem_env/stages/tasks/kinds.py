@@ -22,7 +22,7 @@ from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
-from ...tools.reasons import URGENT, of_person, own_words
+from ...tools.reasons import URGENT, of_person, own_words, reworded
 from ...tools.render import FREE_TEXT, SECRET, render
 from .model import Ambiguity, Decline, GoldAction, Offered, Refusal
 from .offers import make_offer
@@ -109,13 +109,15 @@ _REASON_SAID = r"\b(?:because of|due to)\s+(?:an?\s+)?{}(?![\w-])"
 
 
 def reason_in_own_words(intent: str, said: dict[str, Any], rng: random.Random) -> str:
-    """The request's reason as the user would put it, half the time: "freeze my card because
-    someone stole it" (was "because of stolen"); the assistant reads it back to the tool's choice."""
+    """The request's reason as the user would put it, half the time (always, for a label no customer
+    says as it is: "because of charged while frozen", "because it was cancelled by us"): "freeze my
+    card because someone stole it" (was "because of stolen"); the assistant reads it back to the
+    tool's choice."""
     for key, value in said.items():
         if "reason" not in key or not isinstance(value, str):
             continue
         words = own_words(value, rng, person=of_person(intent))
-        if words is None or rng.random() < 0.5:
+        if words is None or rng.random() < 0.5 and not reworded(value):
             continue
         intent = re.sub(_REASON_SAID.format(re.escape(said_value(key, value))), lambda _: f"because {words}",
                         intent, count=1, flags=re.IGNORECASE)
