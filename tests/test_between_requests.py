@@ -156,19 +156,30 @@ def test_a_question_naming_one_of_the_fitting_records_asks_which_and_a_confirmat
     assert not _asks_which("Your card CRD-1 and card CRD-2 are both active.", fitting)
 
 
-def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_goes_on(env: ToolUseEnv) -> None:
-    from gem_env.agents.workflow_agent import HANDOFF_OFFERED
-    taken = declined = 0
+def test_after_a_refusal_the_agent_offers_a_person_only_where_one_could_help(env: ToolUseEnv) -> None:
+    """A colleague is offered after a refusal only where the rule leaves a person something to do ("call us
+    instead"); a rule that forbids outright ("A frozen card can't be changed.") offers none: the customer
+    then asks for a person themselves, as their brief says. Where offered, the customer takes it up or goes on."""
+    from gem_env.agents.prechecks import rule_messages, states_rule
+    from gem_env.agents.workflow_agent import HANDOFF_OFFERED, person_may
+    taken = declined = outright = 0
     for task in env.core.tasks:
         if not any(r.kind == "refuse" for r in task.scenario.requests):
             continue
         agent = WorkflowAgent(env.core.domains[task.domain])
         handoff = agent._handoff
+        rules = [r for t in env.core.domains[task.domain].tools.values() for r in rule_messages(t.spec)]
         for seed in SEEDS[:4]:
             messages = _verified_episode(env, agent, task, seed)
             for i, m in enumerate(messages):
-                if m["role"] != "assistant" or not HANDOFF_OFFERED.search(m.get("content") or ""):
+                if m["role"] != "assistant" or not m.get("content"):
                     continue
+                refused = next((r for r in rules if states_rule(r, m["content"])), "")  # the rule said
+                if not HANDOFF_OFFERED.search(m["content"]):
+                    if handoff is not None and refused and not person_may(refused) and P.is_negative(m["content"]):
+                        outright += 1  # a refusal by a rule no colleague could get round, with no offer
+                    continue
+                assert refused and person_may(refused), m["content"]
                 # offered as a colleague looking into what was refused: the customer asked no question
                 assert handoff is not None and handoff[1] not in m["content"] and "colleague" in m["content"] \
                     or "our team" in m["content"], m["content"]
@@ -190,7 +201,8 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
                 else:  # the last request: a goodbye (or first the number of something made)
                     assert answer.endswith("###STOP###") or any(
                         answer.startswith(q.split("{")[0]) for q in P.ASK_REPEAT), answer
-    assert taken >= 1 and declined >= 2, (taken, declined)
+    assert outright >= 3, outright
+    assert taken + declined == 0 or taken >= 1, (taken, declined)
 
 
 def test_an_offer_taken_up_is_not_named_again_when_asking_what_it_needs(env: ToolUseEnv) -> None:

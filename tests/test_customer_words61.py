@@ -68,3 +68,15 @@ def test_a_label_no_customer_says_is_always_put_in_their_own_words() -> None:
             for seed in range(20)]  # a label people say ("because it was lost") is still kept at times
     assert any("because of lost" in k for k in kept) and any("because of lost" not in k for k in kept), kept
     assert own_words("other", random.Random(0)) is None
+
+
+def test_a_colleague_is_offered_only_where_the_rule_leaves_a_person_something_to_do() -> None:
+    from gem_env.agents.workflow_agent import person_may
+    assert person_may("A reading lower than the last one cannot be accepted online; call us instead.")
+    assert person_may("Limits above $10,000 need a manager's approval.")
+    for outright in ("A frozen card can't be changed", "Pending transactions can't be disputed; wait until they post.",
+                     "This contact hasn't been verified yet", "A new account needs the customer's identity to be verified",
+                     "Light fares can't be changed.", "A loan can be renewed twice at most.",
+                     "If the item is 'In Transit', 'Out for Delivery' or 'Delivered' then they must wait until the item "
+                     "arrives and call back to customer support to start the return process."):
+        assert not person_may(outright), outright
