@@ -74,7 +74,11 @@ def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: 
         alternatives = voiced(rng, part)
         p = rng.choice(alternatives)
         if p and _stale(rng, p, filled(p)):
-            p = _fresh(rng, alternatives, filled) or p
+            # every alternative said already (the sixth "Anything else?" of a long chat): the shortest, which
+            # a person says again without it reading as a canned line ("Is there anything else I may help
+            # with?" twice did)
+            fresh = _fresh(rng, alternatives, filled)
+            p = fresh or (p if fresh is not None else _shortest(alternatives, filled))
         if p:
             texts.append(filled(p))
             if isinstance(rng, Voice):
@@ -98,6 +102,11 @@ def _fresh(rng: random.Random, alternatives: list[str], filled: Any) -> str | No
     """Another alternative, drawn among those that repeat nothing (`_stale`), or None."""
     fresh = [a for a in alternatives if not a or not _stale(rng, a, filled(a))]
     return rng.choice(fresh) if fresh else None
+
+
+def _shortest(alternatives: list[str], filled: Any) -> str:
+    """The alternative of fewest words, filled in (the first of those as short)."""
+    return min(alternatives, key=lambda a: len(filled(a).split()))
 
 
 @lru_cache(maxsize=4096)

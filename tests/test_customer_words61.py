@@ -80,3 +80,18 @@ def test_a_colleague_is_offered_only_where_the_rule_leaves_a_person_something_to
                      "If the item is 'In Transit', 'Out for Delivery' or 'Delivered' then they must wait until the item "
                      "arrives and call back to customer support to start the return process."):
         assert not person_may(outright), outright
+
+
+def test_a_close_said_already_gives_way_to_the_shortest_once_every_one_is_said() -> None:
+    """A long chat used every close of its style; the next one is "Anything else?", never a long line said
+    twice ("Is there anything else I may help with?" came back in 23% of refined sessions)."""
+    from gem_env.agents import banks as B
+    from gem_env.agents import speech as S
+    for style, closes in B.CLOSE.by_style.items():
+        for seed in range(12):
+            rng = S.voice(f"s{seed}", "Hi, I need help.", told=" ".join(closes))
+            rng.style = style
+            assert S.pick(rng, B.CLOSE) == min(closes, key=lambda c: len(c.split())), style
+        rng = S.voice("s0", "Hi, I need help.", told=" ".join(c for c in closes if c != closes[-1]))
+        rng.style = style  # one not said yet is still taken first
+        assert S.pick(rng, B.CLOSE) == closes[-1] or closes[-1] in closes[:-1], style
