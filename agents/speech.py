@@ -791,6 +791,25 @@ _DEADLINE = re.compile(r"^(?P<verb>[a-z]+)(?:_(?P<particle>up|in|out|off|back|ov
 
 
 _CLOCK = re.compile(r"^\d{2}:\d{2}$")
+# a count of times a record had something done to it, said as a person says it: "frozen twice this year",
+# never the field's "2 freezes this year"
+_TIMES_DONE = re.compile(r"^(?P<noun>freeze|renewal|extension)s?_this_(?P<span>year|month|week)$")
+_DONE_AS = {"freeze": "frozen", "renewal": "renewed", "extension": "extended"}
+_TIMES = {1: "once", 2: "twice"}
+
+
+def times_done(key: str, value: Any) -> str | None:
+    """"frozen twice this year", "not frozen this year" for a count of times done (`_TIMES_DONE`), else None."""
+    m = _TIMES_DONE.match(key.lower())
+    if m is None or not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return None
+    done, span = _DONE_AS[m["noun"]], f"this {m['span']}"
+    return f"not {done} {span}" if value == 0 else f"{done} {_TIMES.get(value, f'{value} times')} {span}"
+
+
+# a reason a record is held as it is ("status_reason"): said with its status ("frozen because of travel"),
+# never "with status reason travel"
+_HELD_WHY = re.compile(r"^(?:\w+_)?reason$")
 
 
 def _when_phrase(field: str) -> str:
@@ -832,6 +851,7 @@ def _ing(verb: str) -> str:
     return verb + "ing"
 
 
+_PARTICIPLE_STATUS = re.compile(r"^(?:\w+ed|frozen|closed|stolen|lost)$")
 _AFTER_NOUN = re.compile(r"(?:in|on|under|at|out|past|awaiting)\b", re.IGNORECASE)
 """A state said with a preposition ("in arrears", "under review") follows the noun: never "the in
 arrears account"."""
@@ -843,8 +863,19 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     facts in a "with" clause ("active debit card ending in 4782, opened on March 3, 2025, with a
     $1,398.61 spending limit"; "confirmed booking from Yuberg to West Anthony")."""
     before, after, dates, extra = [], [], [], []
+    why = next((str(v) for k, v in facts if _HELD_WHY.match(k.lower()) and isinstance(v, str) and v), "")
+    held = next((spoken(k, v) for k, v in facts if k.lower().endswith("status") and isinstance(v, str)
+                 and _PARTICIPLE_STATUS.match(spoken(k, v))), "") if why else ""
     for k, v in facts:
         low, text = k.lower(), spoken(k, v)
+        if _HELD_WHY.match(low):  # "frozen because of travel" with its status below, or left out
+            continue
+        if held and low.endswith("status") and text == held:
+            dates.insert(0, f"{held} because of {why}")  # "your membership on the Standard plan, frozen because ..."
+            continue
+        if (done := times_done(k, v)) is not None:  # "frozen twice this year"
+            dates.append(done)
+            continue
         if low.endswith(("status", "state")) and _AFTER_NOUN.match(text):  # "account that's in arrears"
             after.append(f"that's {text}")
         elif low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2 \
@@ -991,6 +1022,8 @@ _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c
 # (no "I'm afraid": none may be good news, "no failed logins")
 _COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I see {c} on record."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
+_TIMES_DONE_SAID = ["It's been {c}.", "It has been {c}.", "The record shows it's been {c}."]
+_NOT_DONE_SAID = ["It hasn't been {n}.", "It has not been {n}.", "The record shows it hasn't been {n}."]
 _FACT = B.Voiced(
     plain=["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
            "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
@@ -1075,6 +1108,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     v = quoted_if_sentence(spoken(name, value))
     # a date, given as the record holds it or already in words ("described" values are)
     dated = v != render(value) or _DATE_SAID.match(v) is not None
+    if (done := times_done(name, value)) is not None:  # "It's been frozen twice this year."
+        return pick(rng, _TIMES_DONE_SAID if value else _NOT_DONE_SAID, c=done, n=done[4:])
     if is_count(name, value):
         if value == 0:  # "There are no copies available.", never "0 copies"
             return pick(rng, _COUNT_NONE, c=none_of(name))
@@ -1584,6 +1619,8 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
             out.append((k, _KIND_RANK, v))
         elif _DATE_FIELD.search(low) and isinstance(v, str) and re.search(r"\d", v):
             out.append((k, _DATE_RANK, f"{_when_phrase(low)} {v}"))
+        elif (done := times_done(k, v)) is not None:  # "frozen twice this year", not "2 freezes this year"
+            out.append((k, 5, done))
         elif is_count(k, v):
             out.append((k, 5, counted(k, v) if v else none_of(k)))
         elif is_money(k, v):

@@ -95,3 +95,21 @@ def test_a_close_said_already_gives_way_to_the_shortest_once_every_one_is_said()
         rng = S.voice("s0", "Hi, I need help.", told=" ".join(c for c in closes if c != closes[-1]))
         rng.style = style  # one not said yet is still taken first
         assert S.pick(rng, B.CLOSE) == closes[-1] or closes[-1] in closes[:-1], style
+
+
+def test_a_record_is_described_without_its_field_names() -> None:
+    """"your frozen membership on the Standard plan, with status reason travel" and "(Standard, 2 freezes this
+    year)" read as a database; a person says why it is held with its status, and how often it was frozen."""
+    from gem_env.agents import speech as S
+    said = S.record_phrase("membership", [("status", "frozen"), ("plan_name", "Standard"), ("status_reason", "travel")])
+    assert said == "membership on the Standard plan, frozen because of travel", said
+    said = S.record_phrase("account", [("status", "locked"), ("username", "stephanieg"),
+                                       ("status_reason", "suspicious activity")])
+    assert "locked because of suspicious activity" in said and "reason" not in said, said
+    assert "reason" not in S.record_phrase("account", [("status_reason", "fees"), ("account_type", "savings")])
+    for value, words in ((0, "not frozen this year"), (1, "frozen once this year"), (2, "frozen twice this year"),
+                         (3, "frozen 3 times this year")):
+        said = S.record_phrase("subscription", [("plan", "Premium"), ("freezes_this_year", value)])
+        assert said.endswith(words) and "freeze" not in said.replace("frozen", ""), said
+        told = S.fact(random.Random(0), "freezes_this_year", value, after_write=False)
+        assert "freeze" not in told.replace("frozen", "") and "frozen" in told, told
