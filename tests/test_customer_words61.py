@@ -113,3 +113,15 @@ def test_a_record_is_described_without_its_field_names() -> None:
         assert said.endswith(words) and "freeze" not in said.replace("frozen", ""), said
         told = S.fact(random.Random(0), "freezes_this_year", value, after_write=False)
         assert "freeze" not in told.replace("frozen", "") and "frozen" in told, told
+
+
+def test_no_customer_writes_a_date_as_a_database_does() -> None:
+    """"schedule a payment ... on 2025-02-01" (17 of 687 base sessions): people write "Feb 1, 2025", "1 Feb 2025"
+    or "2/1/2025"; a check of what a user said still reads the ISO form."""
+    from gem_env.agents.understanding import canonical
+    from gem_env.simulators.writing import Hand, every_way
+    said = "I'd like to schedule a payment on February 1, 2025 at 2:00 pm."
+    written = {Hand(f"user {i}").write(said) for i in range(300)}
+    assert len(written) > 5 and not any(re.search(r"\b\d{4}-\d\d-\d\d\b", w) for w in written), written
+    assert all(canonical(w) == said for w in written), written
+    assert any("2025-02-01" in w for w in every_way(said))
