@@ -58,7 +58,8 @@ def test_a_label_no_customer_says_is_always_put_in_their_own_words() -> None:
     cases = {"request a refund for my membership because of charged while frozen": "charged while frozen",
              "create a claim for my reservation because of cancelled by us": "cancelled by us",
              "cancel my reservation because of found another hotel": "found another hotel",
-             "request a refund for my order because of defective": "defective"}
+             "request a refund for my order because of defective": "defective",
+             "close my case because of no reply": "no reply"}
     for intent, label in cases.items():
         for seed in range(20):
             said = reason_in_own_words(intent, {"reason": label}, random.Random(seed))

@@ -96,13 +96,13 @@ URGENT = re.compile(r"\b(?:stolen|theft|fraud|lost|missing|suspicious|unauthori[
 
 _THE_BUSINESS = re.compile(r"\b(?:us|we|our|ours)\b", re.IGNORECASE)
 _NO_NOUN = re.compile(r"^(?:\w+ed|found|made|got|went)\s+(?:while|when|by|a|an|another|the|at|in|on|to|for|after|before)\b"
-                      r"|^\w+(?:ive|ous|ful|able|ible)$", re.IGNORECASE)
+                      r"|^\w+(?:ive|ous|ful|able|ible)$|^no (?!longer\b)\w+$", re.IGNORECASE)
 
 
 def reworded(choice: str) -> bool:
     """Whether a customer never says `choice` as it is, but always in their own words (`OWN_WORDS`): a label
     in the business's voice ("cancelled by us": the customer is not "us"), or one that is no thing a
-    reason can be "because of" ("charged while frozen", "found another hotel", "defective")."""
+    reason can be "because of" ("charged while frozen", "found another hotel", "defective", "no reply")."""
     key = _key(choice)
     return key in OWN_WORDS and (_THE_BUSINESS.search(key) is not None or _NO_NOUN.match(key) is not None)
 
