@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from gem_env.tools.kinds import NAMED_BY
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, is_money, left_of, money, said_as,
+from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, times_done, is_money, left_of, money, said_as,
                                    none_of, part_happened, participle, plain_words, plural, quoted_if_sentence, render,
                                    singular, smooth, spoken, state_of, undangled, when_words, words)
 
@@ -791,22 +791,6 @@ _DEADLINE = re.compile(r"^(?P<verb>[a-z]+)(?:_(?P<particle>up|in|out|off|back|ov
 
 
 _CLOCK = re.compile(r"^\d{2}:\d{2}$")
-# a count of times a record had something done to it, said as a person says it: "frozen twice this year",
-# never the field's "2 freezes this year"
-_TIMES_DONE = re.compile(r"^(?P<noun>freeze|renewal|extension)s?_this_(?P<span>year|month|week)$")
-_DONE_AS = {"freeze": "frozen", "renewal": "renewed", "extension": "extended"}
-_TIMES = {1: "once", 2: "twice"}
-
-
-def times_done(key: str, value: Any) -> str | None:
-    """"frozen twice this year", "not frozen this year" for a count of times done (`_TIMES_DONE`), else None."""
-    m = _TIMES_DONE.match(key.lower())
-    if m is None or not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        return None
-    done, span = _DONE_AS[m["noun"]], f"this {m['span']}"
-    return f"not {done} {span}" if value == 0 else f"{done} {_TIMES.get(value, f'{value} times')} {span}"
-
-
 # a reason a record is held as it is ("status_reason"): said with its status ("frozen because of travel"),
 # never "with status reason travel"
 _HELD_WHY = re.compile(r"^(?:\w+_)?reason$")

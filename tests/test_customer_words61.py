@@ -126,3 +126,15 @@ def test_no_customer_writes_a_date_as_a_database_does() -> None:
     assert len(written) > 5 and not any(re.search(r"\b\d{4}-\d\d-\d\d\b", w) for w in written), written
     assert all(canonical(w) == said for w in written), written
     assert any("2025-02-01" in w for w in every_way(said))
+
+
+def test_a_count_of_times_done_said_in_words_tells_the_output() -> None:
+    """Verification reads "It's been frozen once this year." as freezes_this_year = 1 (a lookup asking it was
+    rejected when the answer stopped saying "1 freeze this year")."""
+    from gem_env.agents import speech as S
+    from gem_env.stages.verify import tells
+    for value in (0, 1, 2, 5):
+        for seed in range(10):
+            said = S.fact(random.Random(seed), "freezes_this_year", value, after_write=False)
+            assert tells("freezes_this_year", str(value), said), said
+            assert not tells("freezes_this_year", str(value + 1), said), said
