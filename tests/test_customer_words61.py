@@ -11,7 +11,7 @@ from gem_env.simulators import phrases as P
 from gem_env.simulators.scenario import Request, Scenario
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.extract.archetypes import ARCHETYPES
-from gem_env.stages.tasks.kinds import reason_in_own_words
+from gem_env.stages.tasks.kinds import reason_in_own_words, reworded_reason
 from gem_env.tools.reasons import OWN_WORDS, own_words, reason_in_words, reworded
 
 _NOTE = "I do not understand a fee on my account ACC-1"
@@ -69,6 +69,10 @@ def test_a_label_no_customer_says_is_always_put_in_their_own_words() -> None:
             for seed in range(20)]  # a label people say ("because it was lost") is still kept at times
     assert any("because of lost" in k for k in kept) and any("because of lost" not in k for k in kept), kept
     assert own_words("other", random.Random(0)) is None
+    # an intent written again (a request that asks which record) keeps it in their words too
+    said = reworded_reason("close my case because of no reply", {"reason": "no reply"})
+    assert "no reply" not in said and reason_in_words(said, list(OWN_WORDS)) == "no reply", said
+    assert reworded_reason("freeze my card because of lost", {"reason": "lost"}) == "freeze my card because of lost"
 
 
 def test_a_colleague_is_offered_only_where_the_rule_leaves_a_person_something_to_do() -> None:

@@ -124,6 +124,18 @@ def reason_in_own_words(intent: str, said: dict[str, Any], rng: random.Random) -
     return intent
 
 
+def reworded_reason(intent: str, said: dict[str, Any]) -> str:
+    """`intent` with a reason no customer says as it is (`reasons.reworded`: "because of no reply") in their own
+    words, drawn by the intent itself (the task's draws stay as they were): for an intent written again."""
+    rng = random.Random(intent)
+    for key, value in said.items():
+        if "reason" in key and isinstance(value, str) and reworded(value) \
+                and (words := own_words(value, rng, person=of_person(intent))) is not None:
+            intent = re.sub(_REASON_SAID.format(re.escape(said_value(key, value))), lambda _: f"because {words}",
+                            intent, count=1, flags=re.IGNORECASE)
+    return intent
+
+
 def unsaid_fields(compiled: CompiledDomain, wf: Workflow, kind: str) -> frozenset[str]:
     """Fields a user does not describe their record by: what the request asks to be told ("the
     status of my card. It's the one whose status is active" answers itself) and, in a refusal or
@@ -446,7 +458,7 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
                     # (what the user does say must not single one out: the assistant would not ask)
                     built.request.kind = "disambiguate"
                     built.request.opening = [k for k in built.request.opening if k != key]
-                    built.request.intent = user_words(wf.goal, said, said_value)
+                    built.request.intent = reworded_reason(user_words(wf.goal, said, said_value), said)
                     chosen = str(built.request.knows[key])
                     candidates = [v for v in dict.fromkeys(values) if v != chosen][:5] + [chosen]
                     built.ambiguity = Ambiguity(key=key, candidates=sorted(candidates), chosen=chosen)
