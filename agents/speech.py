@@ -587,7 +587,9 @@ def question(rng: random.Random, what: str, said: str = "") -> str:
     you want me to freeze it?") where "it" names its object plainly, else a plain one; never
     "Please confirm." after a lead that `said` it already ("Once you confirm, I'll ...")."""
     verb = what.split(" ", 1)[0].lower()
-    if verb in _IT_VERBS and rng.random() < 0.5:
+    # (once every "Do you want me to change it?" of the style is said, a plain short one: never one said twice)
+    if verb in _IT_VERBS and rng.random() < 0.5 \
+            and any(not _stale(rng, a, a.format(verb=verb)) for a in voiced(rng, B.QUESTION_VERB)):
         obj = re.match(r"\S+ (?:your|the|my) (\w+(?: \w+)?)", what)
         person = obj is not None and (PEOPLE.match(obj.group(1)) or PEOPLE.match(obj.group(1).split()[0]))
         asked = pick(rng, B.QUESTION_VERB, verb=verb)

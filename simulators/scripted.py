@@ -13,7 +13,7 @@ from gem_env.tools.referring import (LISTED, ONLY_FITTING, ORDINALS, PEOPLE, PRO
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
                                    smooth, state_of, text_names, undangled, unquoted)
-from gem_env.tools.reasons import of_person, own_words, says_reason
+from gem_env.tools.reasons import of_person, own_words, reworded_in, says_reason
 
 from . import phrases as P
 from .declining import TALK_IT_OVER, decline
@@ -531,7 +531,8 @@ class ScriptedUser:
                 noun = f"other {noun}"
             body = self._question(request, noun, rng)
         else:
-            bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
+            bank, intent = P.want_phrase(own_records(in_words(reworded_in(request.intent, request.knows)
+                                                              or "get some help"), request.knows))
             if again and bank is P.WANT and re.search(r"\bmy\b", intent):
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             elif other and bank is P.WANT and re.search(r"\bmy\b", intent) and "my other" not in intent:

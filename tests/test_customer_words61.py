@@ -142,3 +142,28 @@ def test_a_count_of_times_done_said_in_words_tells_the_output() -> None:
             said = S.fact(random.Random(seed), "freezes_this_year", value, after_write=False)
             assert tells("freezes_this_year", str(value), said), said
             assert not tells("freezes_this_year", str(value + 1), said), said
+
+
+def test_the_scripted_customer_never_says_a_label_however_the_request_was_built() -> None:
+    """A refined variant builds its request from the goal ("... because of charged while frozen"); the customer
+    still says it in their own words, and the assistant reads those back as the label."""
+    for intent, label in (("request a refund for my subscription because of charged while frozen", "charged while frozen"),
+                          ("create a claim for my reservation because of cancelled by us", "cancelled by us")):
+        request = Request(kind="refuse", goal=intent, intent=intent, knows={"reason": label, "email": "a@example.org"})
+        for seed in range(10):
+            user = ScriptedUser(Scenario(goal=intent, requests=[request], knows=request.knows), seed=seed)
+            said = asyncio.run(user.reply([]))
+            assert label not in said and not re.search(r"\bus\b", said), said
+            assert reason_in_words(said, list(OWN_WORDS)) == label, said
+
+
+def test_a_confirmation_question_said_in_every_verb_form_gives_way_to_a_plain_one() -> None:
+    from gem_env.agents import banks as B
+    from gem_env.agents import speech as S
+    for style, forms in B.QUESTION_VERB.by_style.items():
+        told = " ".join(f.format(verb="change") for f in forms)
+        for seed in range(20):
+            rng = S.voice(f"q{seed}", "Hi, I need help.", told=told)
+            rng.style = style
+            asked = S.question(rng, "change the plan of your subscription")
+            assert asked not in told, (style, asked)

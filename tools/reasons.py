@@ -107,6 +107,20 @@ def reworded(choice: str) -> bool:
     return key in OWN_WORDS and (_THE_BUSINESS.search(key) is not None or _NO_NOUN.match(key) is not None)
 
 
+def reworded_in(text: str, knows: dict[str, object]) -> str:
+    """`text` (a request as its builder wrote it) with a reason no customer says as it is (`reworded`: "because
+    of charged while frozen") in their own words, drawn by the text itself (no draw from a session's RNG): the
+    scripted customer never says the label, however the request was built."""
+    for key, value in knows.items():
+        if "reason" not in key or not isinstance(value, str) or not reworded(value):
+            continue
+        said = re.compile(rf"\b(?:because of|due to)\s+(?:an?\s+)?{re.escape(_key(value))}(?![\w-])", re.IGNORECASE)
+        if said.search(text) and (words := own_words(value, random.Random(f"{text}\x00{value}"),
+                                                     person=of_person(text))) is not None:
+            text = said.sub(lambda _: f"because {words}", text, count=1)
+    return text
+
+
 def _key(choice: str) -> str:
     return " ".join(choice.replace("_", " ").lower().split())
 

@@ -22,7 +22,7 @@ from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
-from ...tools.reasons import URGENT, of_person, own_words, reworded
+from ...tools.reasons import URGENT, of_person, own_words, reworded, reworded_in
 from ...tools.render import FREE_TEXT, SECRET, render
 from .model import Ambiguity, Decline, GoldAction, Offered, Refusal
 from .offers import make_offer
@@ -126,14 +126,9 @@ def reason_in_own_words(intent: str, said: dict[str, Any], rng: random.Random) -
 
 def reworded_reason(intent: str, said: dict[str, Any]) -> str:
     """`intent` with a reason no customer says as it is (`reasons.reworded`: "because of no reply") in their own
-    words, drawn by the intent itself (the task's draws stay as they were): for an intent written again."""
-    rng = random.Random(intent)
-    for key, value in said.items():
-        if "reason" in key and isinstance(value, str) and reworded(value) \
-                and (words := own_words(value, rng, person=of_person(intent))) is not None:
-            intent = re.sub(_REASON_SAID.format(re.escape(said_value(key, value))), lambda _: f"because {words}",
-                            intent, count=1, flags=re.IGNORECASE)
-    return intent
+    words (`reasons.reworded_in`, drawn by the intent itself: the task's draws stay as they were): for an
+    intent written again."""
+    return reworded_in(intent, said)
 
 
 def unsaid_fields(compiled: CompiledDomain, wf: Workflow, kind: str) -> frozenset[str]:
