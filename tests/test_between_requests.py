@@ -205,29 +205,28 @@ def test_after_a_refusal_the_agent_offers_a_person_only_where_one_could_help(env
     assert taken + declined == 0 or taken >= 1, (taken, declined)
 
 
-def test_an_offer_taken_up_is_not_named_again_when_asking_what_it_needs(env: ToolUseEnv) -> None:
-    """"If you'd like, I could pass your question about your account to a person." "Yes, please."
-    "Let's pass your question about your account to a person. Could you give me a short summary?"
-    then the confirmation and the report named it again: four times in four messages. (The note is
-    now the assistant's own: what follows the yes is the confirmation, or a question for what else
-    it needs, which does not name the offer again.)"""
-    from gem_env.agents.workflow_agent import HANDOFF_OFFERED
+def test_a_person_asked_for_after_a_refusal_gets_the_assistants_own_note(env: ToolUseEnv) -> None:
+    """After a refusal the customer asks for a person themselves (no colleague is offered where the rule
+    forbids outright, round 61); the assistant writes the note itself from what was refused and confirms
+    it, never asking them what it is about (as an offer taken up did before: "Yes, please." then the
+    confirmation, not "Could you give me a short summary?")."""
+    from gem_env.agents.prechecks import rule_messages, states_rule
     from gem_env.agents.understanding import asks_confirmation
     asked = 0
     for task in env.core.tasks:
         if not any(r.kind == "refuse" for r in task.scenario.requests):
             continue
         agent = WorkflowAgent(env.core.domains[task.domain])
+        rules = [r for t in env.core.domains[task.domain].tools.values() for r in rule_messages(t.spec)]
         for seed in SEEDS[:4]:
-            messages = _verified_episode(env, agent, task, seed)
+            messages = [m for m in _verified_episode(env, agent, task, seed)
+                        if m["role"] in ("user", "assistant") and m.get("content") and not m.get("tool_calls")]
             for i, m in enumerate(messages[:-2]):
-                if m["role"] == "assistant" and HANDOFF_OFFERED.search(m.get("content") or "") \
-                        and any(messages[i + 1]["content"].startswith(y) for y in P.MOVE_ON):
-                    ask = messages[i + 2]
-                    if ask.get("tool_calls") or "?" not in ask["content"]:
-                        continue
+                if m["role"] == "assistant" and any(states_rule(r, m["content"]) for r in rules) \
+                        and P.is_negative(m["content"]) and " a person" in messages[i + 1]["content"]:
+                    ask = messages[i + 2]["content"]
                     asked += 1
-                    assert asks_confirmation(ask["content"]) or agent._handoff[1] not in ask["content"], ask["content"]
+                    assert asks_confirmation(ask) and "summary" not in ask and "what it's about" not in ask, ask
     assert asked >= 1
 
 
