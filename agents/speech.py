@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from gem_env.tools.kinds import NAMED_BY
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, is_money, left_of, money, said_as,
+from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, times_done, is_money, left_of, money, said_as,
                                    none_of, part_happened, participle, plain_words, plural, quoted_if_sentence, render,
                                    singular, smooth, spoken, state_of, undangled, when_words, words)
 
@@ -74,7 +74,11 @@ def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: 
         alternatives = voiced(rng, part)
         p = rng.choice(alternatives)
         if p and _stale(rng, p, filled(p)):
-            p = _fresh(rng, alternatives, filled) or p
+            # every alternative said already (the sixth "Anything else?" of a long chat): the shortest, which
+            # a person says again without it reading as a canned line ("Is there anything else I may help
+            # with?" twice did)
+            fresh = _fresh(rng, alternatives, filled)
+            p = fresh or (p if fresh is not None else _shortest(alternatives, filled))
         if p:
             texts.append(filled(p))
             if isinstance(rng, Voice):
@@ -98,6 +102,11 @@ def _fresh(rng: random.Random, alternatives: list[str], filled: Any) -> str | No
     """Another alternative, drawn among those that repeat nothing (`_stale`), or None."""
     fresh = [a for a in alternatives if not a or not _stale(rng, a, filled(a))]
     return rng.choice(fresh) if fresh else None
+
+
+def _shortest(alternatives: list[str], filled: Any) -> str:
+    """The alternative of fewest words, filled in (the first of those as short)."""
+    return min(alternatives, key=lambda a: len(filled(a).split()))
 
 
 @lru_cache(maxsize=4096)
@@ -578,7 +587,9 @@ def question(rng: random.Random, what: str, said: str = "") -> str:
     you want me to freeze it?") where "it" names its object plainly, else a plain one; never
     "Please confirm." after a lead that `said` it already ("Once you confirm, I'll ...")."""
     verb = what.split(" ", 1)[0].lower()
-    if verb in _IT_VERBS and rng.random() < 0.5:
+    # (once every "Do you want me to change it?" of the style is said, a plain short one: never one said twice)
+    if verb in _IT_VERBS and rng.random() < 0.5 \
+            and any(not _stale(rng, a, a.format(verb=verb)) for a in voiced(rng, B.QUESTION_VERB)):
         obj = re.match(r"\S+ (?:your|the|my) (\w+(?: \w+)?)", what)
         person = obj is not None and (PEOPLE.match(obj.group(1)) or PEOPLE.match(obj.group(1).split()[0]))
         asked = pick(rng, B.QUESTION_VERB, verb=verb)
@@ -782,6 +793,9 @@ _DEADLINE = re.compile(r"^(?P<verb>[a-z]+)(?:_(?P<particle>up|in|out|off|back|ov
 
 
 _CLOCK = re.compile(r"^\d{2}:\d{2}$")
+# a reason a record is held as it is ("status_reason"): said with its status ("frozen because of travel"),
+# never "with status reason travel"
+_HELD_WHY = re.compile(r"^(?:\w+_)?reason$")
 
 
 def _when_phrase(field: str) -> str:
@@ -823,6 +837,7 @@ def _ing(verb: str) -> str:
     return verb + "ing"
 
 
+_PARTICIPLE_STATUS = re.compile(r"^(?:\w+ed|frozen|closed|stolen|lost)$")
 _AFTER_NOUN = re.compile(r"(?:in|on|under|at|out|past|awaiting)\b", re.IGNORECASE)
 """A state said with a preposition ("in arrears", "under review") follows the noun: never "the in
 arrears account"."""
@@ -834,8 +849,19 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     facts in a "with" clause ("active debit card ending in 4782, opened on March 3, 2025, with a
     $1,398.61 spending limit"; "confirmed booking from Yuberg to West Anthony")."""
     before, after, dates, extra = [], [], [], []
+    why = next((str(v) for k, v in facts if _HELD_WHY.match(k.lower()) and isinstance(v, str) and v), "")
+    held = next((spoken(k, v) for k, v in facts if k.lower().endswith("status") and isinstance(v, str)
+                 and _PARTICIPLE_STATUS.match(spoken(k, v))), "") if why else ""
     for k, v in facts:
         low, text = k.lower(), spoken(k, v)
+        if _HELD_WHY.match(low):  # "frozen because of travel" with its status below, or left out
+            continue
+        if held and low.endswith("status") and text == held:
+            dates.insert(0, f"{held} because of {why}")  # "your membership on the Standard plan, frozen because ..."
+            continue
+        if (done := times_done(k, v)) is not None:  # "frozen twice this year"
+            dates.append(done)
+            continue
         if low.endswith(("status", "state")) and _AFTER_NOUN.match(text):  # "account that's in arrears"
             after.append(f"that's {text}")
         elif low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2 \
@@ -982,6 +1008,8 @@ _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c
 # (no "I'm afraid": none may be good news, "no failed logins")
 _COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I see {c} on record."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
+_TIMES_DONE_SAID = ["It's been {c}.", "It has been {c}.", "The record shows it's been {c}."]
+_NOT_DONE_SAID = ["It hasn't been {n}.", "It has not been {n}.", "The record shows it hasn't been {n}."]
 _FACT = B.Voiced(
     plain=["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
            "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
@@ -1066,6 +1094,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     v = quoted_if_sentence(spoken(name, value))
     # a date, given as the record holds it or already in words ("described" values are)
     dated = v != render(value) or _DATE_SAID.match(v) is not None
+    if (done := times_done(name, value)) is not None:  # "It's been frozen twice this year."
+        return pick(rng, _TIMES_DONE_SAID if value else _NOT_DONE_SAID, c=done, n=done[4:])
     if is_count(name, value):
         if value == 0:  # "There are no copies available.", never "0 copies"
             return pick(rng, _COUNT_NONE, c=none_of(name))
@@ -1594,6 +1624,8 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
             out.append((k, _KIND_RANK, v))
         elif _DATE_FIELD.search(low) and isinstance(v, str) and re.search(r"\d", v):
             out.append((k, _DATE_RANK, f"{_when_phrase(low)} {v}"))
+        elif (done := times_done(k, v)) is not None:  # "frozen twice this year", not "2 freezes this year"
+            out.append((k, 5, done))
         elif is_count(k, v):
             out.append((k, 5, counted(k, v) if v else none_of(k)))
         elif is_money(k, v):

@@ -71,6 +71,23 @@ _OFFERED = re.compile(r"\byou also mentioned\b", re.IGNORECASE)
 _NEW_REQUEST = re.compile(r"\b(?:another thing|one more thing|also|separately|while i have you|next|"
                           r"i'd like|i would like|i want|i need|i'm (?:trying|hoping|looking)|i've been meaning|"
                           r"could you|can you|would you|is it possible|please help)\b", re.IGNORECASE)
+# a rule a person could still meet where the assistant may not ("A reading lower than the last one cannot be
+# accepted online; call us instead.", an approval, a manual review): the refusal offers a colleague; a rule
+# that forbids outright ("A closed account can't be changed", "pending transactions can't be disputed; wait
+# until they post", "This contact hasn't been verified yet": the customer verifies it, with a code) offers
+# none, since a colleague could do no more, and the refusal's rule says what the customer can do instead
+# where the text says it
+_A_PERSON_MAY = re.compile(r"\b(?:approv\w*|manual review|a manager|a supervisor|a specialist|in person|"
+                           r"(?:call|phone|contact|visit) us)\b", re.IGNORECASE)
+_ONLY_TIME = re.compile(r"\bwait (?:until|till|for)\b", re.IGNORECASE)
+
+
+def person_may(rule: str) -> bool:
+    """Whether a colleague could do what `rule` stops the assistant doing (`_A_PERSON_MAY`), not only what
+    the customer could do with time ("wait until it arrives and call back")."""
+    return _A_PERSON_MAY.search(rule) is not None and _ONLY_TIME.search(rule) is None
+
+
 HANDOFF_OFFERED = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) |\bI can .+ if you'd like\.",
                               re.IGNORECASE)
 
@@ -1619,7 +1636,8 @@ class WorkflowAgent:
         turn.only = ""  # (never "only ACC-1 can be closed" before "I can't close your account ACC-1")
         close = turn.close()
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
-            if self._handoff and plan.workflow.name != self._handoff[0] and not turn.next_up:
+            if self._handoff and plan.workflow.name != self._handoff[0] and not turn.next_up \
+                    and person_may(error):
                 close = self._offer_handoff(plan, tool, turn)  # instead of "Anything else?"
             write = next((st.tool for st in plan.steps if st.writes), tool)
             said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for

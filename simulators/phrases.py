@@ -201,8 +201,25 @@ ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {n
 # a record asked for from a list that does not show it (the one a refusal is about): said as not one of those
 NOT_LISTED = ["It's not one of those.", "{none} of those, actually."]  # none: "Neither" of two, "None" of more
 PICKED = ["It's {v}.", "{v}.", "That would be {v}.", "Okay, it's {v}.", "{v}, please.", "That's {v}."]
-# a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")
+# a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ..."); "Yes."
+# opens it only after a yes/no question ("Could you tell me briefly what it's about?", `asks_yes_no`), never
+# after "What's it about?"
 OWN_WORDS = ["{v}.", "Sure. {v}.", "Okay. {v}.", "Of course. {v}.", "Yes. {v}."]
+_QUESTION = re.compile(r"[^.!?]*\?")
+_YES_NO_OPENER = re.compile(r"\s*(?:(?:and|so|also|then|okay|ok|great|thanks),?\s+)*(?:could|can|would|will|do|does|did|is|"
+                            r"are|was|were|may|might|shall|should|have|has|had)\b", re.IGNORECASE)
+
+
+def asks_yes_no(said: str) -> bool:
+    """Whether the last question in `said` is one a "yes" answers ("Could you tell me briefly what it's about?"),
+    not a what-question ("What's it about, in a few words?")."""
+    questions = _QUESTION.findall(said)
+    return bool(questions) and _YES_NO_OPENER.match(questions[-1]) is not None
+
+
+def own_words_bank(said: str) -> list[str]:
+    """`OWN_WORDS` that answer the question in `said`: "Yes." only opens the answer to a yes/no question."""
+    return OWN_WORDS if asks_yes_no(said) else [t for t in OWN_WORDS if not t.startswith("Yes")]
 # a yes/no setting answered as people do: the first word says yes or no
 SETTING_ON = ["Yes, turn it on.", "Yes, on please.", "Yes, I'd like it on.", "Yes please, switch it on.",
               "Yes, I want it on."]

@@ -13,7 +13,7 @@ from gem_env.tools.referring import (LISTED, ONLY_FITTING, ORDINALS, PEOPLE, PRO
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
                                    smooth, state_of, text_names, undangled, unquoted)
-from gem_env.tools.reasons import of_person, own_words, says_reason
+from gem_env.tools.reasons import of_person, own_words, reworded_in, says_reason
 
 from . import phrases as P
 from .declining import TALK_IT_OVER, decline
@@ -319,7 +319,8 @@ class ScriptedUser:
             listing = spoken[-2] if len(spoken) > 1 and not LISTED.search(said) else said
             pointed = self._by_detail(listing, asked, current, rng) if which else None
             return pointed or self._facts(asked, current, rng, which=which,
-                                          listed=frozenset(dict(LISTED.findall(said))) if which else frozenset())
+                                          listed=frozenset(dict(LISTED.findall(said))) if which else frozenset(),
+                                          said=said)
         if asks_confirmation(said):
             # an id they put right after the assistant found nothing for a slip is theirs
             mine = {i for (r1, t1), (r2, t2) in zip(turns, turns[1:]) if r1 == "assistant" and r2 == "user"
@@ -530,7 +531,8 @@ class ScriptedUser:
                 noun = f"other {noun}"
             body = self._question(request, noun, rng)
         else:
-            bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
+            bank, intent = P.want_phrase(own_records(in_words(reworded_in(request.intent, request.knows)
+                                                              or "get some help"), request.knows))
             if again and bank is P.WANT and re.search(r"\bmy\b", intent):
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             elif other and bank is P.WANT and re.search(r"\bmy\b", intent) and "my other" not in intent:
@@ -848,7 +850,7 @@ class ScriptedUser:
         return None
 
     def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False,
-               listed: Collection[str] = ()) -> str:
+               listed: Collection[str] = (), said: str = "") -> str:
         """The user's answer to a question for ``asked`` ("It's RX-1."; to a "which ...?", no "Sure.";
         an id the question `listed` is picked, "ACC-1, please.", never "My account id is ACC-1.")."""
         known = [(k, self._value(k, current)) for k in asked if self._value(k, current) is not None]
@@ -863,7 +865,7 @@ class ScriptedUser:
             if isinstance(v, bool):  # a setting: yes/no first, never a bare "yes." that reads as assent
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
             elif isinstance(v, str) and re.match(r"I\b", v):  # a note in their own words: said as it is
-                parts.append(rng.choice(P.OWN_WORDS).format(v=v))
+                parts.append(rng.choice(P.own_words_bank(said)).format(v=v))
             elif "reason" in k and isinstance(v, str) \
                     and (why := own_words(v, rng, person=of_person(current.intent or current.goal))) is not None:
                 # asked why, they say it as a person does ("Because I don't need it anymore."), never

@@ -3,7 +3,7 @@
 The user's words are built with one way of writing each ("January 24, 2025", "$4,800", "9:00 am");
 people write them in several, and an assistant must turn any of them into what its tools take. Each
 user keeps one way for each (chosen by who they are), applied to everything they write: "Jan 24,
-2025", "24 January 2025", "1/24/2025" or "2025-01-24"; "$4800" or "4,800 dollars"; "9am" or "9:00 AM".
+2025", "24 January 2025", "1/24/2025" or "24 Jan 2025"; "$4800" or "4,800 dollars"; "9am" or "9:00 AM".
 """
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ _DATE = re.compile(rf"\b({'|'.join(_MONTHS)}) (\d{{1,2}}), (\d{{4}})\b")
 _MONEY = re.compile(r"(?<![\w$])\$(\d{1,3}(?:,\d{3})*)(\.\d\d)?(?![\w,]|\.\d)")  # not "i$5lYr" (a passphrase)
 _TIME = re.compile(r"\b(\d{1,2}):(\d\d) (am|pm)\b")
 
-DATES = ["{month} {d}, {y}", "{mon} {d}, {y}", "{d} {month} {y}", "{m}/{d}/{y}", "{y}-{m:02d}-{d:02d}"]
+# "2025-02-01" is how a database writes a date, not a customer typing to a person (round 61): no user writes it,
+# though a check of what a user said still reads it (`every_way`: a model user may)
+DATES = ["{month} {d}, {y}", "{mon} {d}, {y}", "{d} {month} {y}", "{m}/{d}/{y}", "{d} {mon} {y}"]
+_READ_DATES = [*DATES, "{y}-{m:02d}-{d:02d}"]
 MONEY = ["${amount}", "${plain}", "{amount} dollars"]
 TIMES = ["{h}:{mm} {ap}", "{h}:{mm} {AP}", "{short}"]  # not "21:00": a record may hold a time so
 
@@ -59,7 +62,7 @@ def every_way(text: str) -> list[str]:
     at 1:30 pm" as "2025-02-01 at 1:30 PM", "2/1/2025 at 1:30pm", ...): what a check that a value
     was said by the user reads, whoever the user is."""
     out = [text]
-    for date in DATES:
+    for date in _READ_DATES:
         for money in MONEY:
             for time in TIMES:
                 hand = Hand.__new__(Hand)

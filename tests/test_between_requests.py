@@ -156,19 +156,30 @@ def test_a_question_naming_one_of_the_fitting_records_asks_which_and_a_confirmat
     assert not _asks_which("Your card CRD-1 and card CRD-2 are both active.", fitting)
 
 
-def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_goes_on(env: ToolUseEnv) -> None:
-    from gem_env.agents.workflow_agent import HANDOFF_OFFERED
-    taken = declined = 0
+def test_after_a_refusal_the_agent_offers_a_person_only_where_one_could_help(env: ToolUseEnv) -> None:
+    """A colleague is offered after a refusal only where the rule leaves a person something to do ("call us
+    instead"); a rule that forbids outright ("A frozen card can't be changed.") offers none: the customer
+    then asks for a person themselves, as their brief says. Where offered, the customer takes it up or goes on."""
+    from gem_env.agents.prechecks import rule_messages, states_rule
+    from gem_env.agents.workflow_agent import HANDOFF_OFFERED, person_may
+    taken = declined = outright = 0
     for task in env.core.tasks:
         if not any(r.kind == "refuse" for r in task.scenario.requests):
             continue
         agent = WorkflowAgent(env.core.domains[task.domain])
         handoff = agent._handoff
+        rules = [r for t in env.core.domains[task.domain].tools.values() for r in rule_messages(t.spec)]
         for seed in SEEDS[:4]:
             messages = _verified_episode(env, agent, task, seed)
             for i, m in enumerate(messages):
-                if m["role"] != "assistant" or not HANDOFF_OFFERED.search(m.get("content") or ""):
+                if m["role"] != "assistant" or not m.get("content"):
                     continue
+                refused = next((r for r in rules if states_rule(r, m["content"])), "")  # the rule said
+                if not HANDOFF_OFFERED.search(m["content"]):
+                    if handoff is not None and refused and not person_may(refused) and P.is_negative(m["content"]):
+                        outright += 1  # a refusal by a rule no colleague could get round, with no offer
+                    continue
+                assert refused and person_may(refused), m["content"]
                 # offered as a colleague looking into what was refused: the customer asked no question
                 assert handoff is not None and handoff[1] not in m["content"] and "colleague" in m["content"] \
                     or "our team" in m["content"], m["content"]
@@ -190,32 +201,32 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
                 else:  # the last request: a goodbye (or first the number of something made)
                     assert answer.endswith("###STOP###") or any(
                         answer.startswith(q.split("{")[0]) for q in P.ASK_REPEAT), answer
-    assert taken >= 1 and declined >= 2, (taken, declined)
+    assert outright >= 3, outright
+    assert taken + declined == 0 or taken >= 1, (taken, declined)
 
 
-def test_an_offer_taken_up_is_not_named_again_when_asking_what_it_needs(env: ToolUseEnv) -> None:
-    """"If you'd like, I could pass your question about your account to a person." "Yes, please."
-    "Let's pass your question about your account to a person. Could you give me a short summary?"
-    then the confirmation and the report named it again: four times in four messages. (The note is
-    now the assistant's own: what follows the yes is the confirmation, or a question for what else
-    it needs, which does not name the offer again.)"""
-    from gem_env.agents.workflow_agent import HANDOFF_OFFERED
+def test_a_person_asked_for_after_a_refusal_gets_the_assistants_own_note(env: ToolUseEnv) -> None:
+    """After a refusal the customer asks for a person themselves (no colleague is offered where the rule
+    forbids outright, round 61); the assistant writes the note itself from what was refused and confirms
+    it, never asking them what it is about (as an offer taken up did before: "Yes, please." then the
+    confirmation, not "Could you give me a short summary?")."""
+    from gem_env.agents.prechecks import rule_messages, states_rule
     from gem_env.agents.understanding import asks_confirmation
     asked = 0
     for task in env.core.tasks:
         if not any(r.kind == "refuse" for r in task.scenario.requests):
             continue
         agent = WorkflowAgent(env.core.domains[task.domain])
+        rules = [r for t in env.core.domains[task.domain].tools.values() for r in rule_messages(t.spec)]
         for seed in SEEDS[:4]:
-            messages = _verified_episode(env, agent, task, seed)
+            messages = [m for m in _verified_episode(env, agent, task, seed)
+                        if m["role"] in ("user", "assistant") and m.get("content") and not m.get("tool_calls")]
             for i, m in enumerate(messages[:-2]):
-                if m["role"] == "assistant" and HANDOFF_OFFERED.search(m.get("content") or "") \
-                        and any(messages[i + 1]["content"].startswith(y) for y in P.MOVE_ON):
-                    ask = messages[i + 2]
-                    if ask.get("tool_calls") or "?" not in ask["content"]:
-                        continue
+                if m["role"] == "assistant" and any(states_rule(r, m["content"]) for r in rules) \
+                        and P.is_negative(m["content"]) and " a person" in messages[i + 1]["content"]:
+                    ask = messages[i + 2]["content"]
                     asked += 1
-                    assert asks_confirmation(ask["content"]) or agent._handoff[1] not in ask["content"], ask["content"]
+                    assert asks_confirmation(ask) and "summary" not in ask and "what it's about" not in ask, ask
     assert asked >= 1
 
 

@@ -58,6 +58,19 @@ OWN_WORDS: dict[str, tuple[str, ...]] = {
     "found another option": ("I've found something else that suits me", "I went with something else"),
     "found another hotel": ("I've booked somewhere else", "I found another place to stay"),
     "delivery too slow": ("it's taking too long to arrive", "it's still not here after all this time"),
+    "cancelled by us": ("you cancelled it on me", "it was cancelled on your side"),
+    "cancelled flights": ("you cancelled my trips at short notice", "my trips were called off"),
+    "delayed flights": ("I was kept waiting for hours to take off", "it took off hours behind schedule"),
+    "cancelled subscription": ("I cancelled it but was still charged", "I was charged after I had cancelled"),
+    "noise": ("it was too noisy to sleep", "there was noise all night"),
+    "cleanliness": ("the place wasn't clean", "it was dirty when I arrived"),
+    "moving out": ("I'm moving out soon", "I'm leaving the property"),
+    "resolved": ("it's been sorted out", "the problem has gone away"),
+    "duplicate": ("it's the same as one I already raised", "I already reported this"),
+    "no reply": ("nobody ever got back to me", "I never heard back"),
+    "branch pickup": ("I'll collect it at the branch", "I'd like to pick it up in person"),
+    "home delivery": ("I'd like it sent to my home", "I can't get to the branch to collect it"),
+    "goodwill": ("I've been a loyal customer for years", "I'm hoping for a gesture of goodwill"),
 }
 
 
@@ -82,6 +95,33 @@ URGENT = re.compile(r"\b(?:stolen|theft|fraud|lost|missing|suspicious|unauthori[
 """Reasons that make a change urgent: a customer who gives one does not then turn the change down."""
 
 
+_THE_BUSINESS = re.compile(r"\b(?:us|we|our|ours)\b", re.IGNORECASE)
+_NO_NOUN = re.compile(r"^(?:\w+ed|found|made|got|went)\s+(?:while|when|by|a|an|another|the|at|in|on|to|for|after|before)\b"
+                      r"|^\w+(?:ive|ous|ful|able|ible)$|^no (?!longer\b)\w+$", re.IGNORECASE)
+
+
+def reworded(choice: str) -> bool:
+    """Whether a customer never says `choice` as it is, but always in their own words (`OWN_WORDS`): a label
+    in the business's voice ("cancelled by us": the customer is not "us"), or one that is no thing a
+    reason can be "because of" ("charged while frozen", "found another hotel", "defective", "no reply")."""
+    key = _key(choice)
+    return key in OWN_WORDS and (_THE_BUSINESS.search(key) is not None or _NO_NOUN.match(key) is not None)
+
+
+def reworded_in(text: str, knows: dict[str, object]) -> str:
+    """`text` (a request as its builder wrote it) with a reason no customer says as it is (`reworded`: "because
+    of charged while frozen") in their own words, drawn by the text itself (no draw from a session's RNG): the
+    scripted customer never says the label, however the request was built."""
+    for key, value in knows.items():
+        if "reason" not in key or not isinstance(value, str) or not reworded(value):
+            continue
+        said = re.compile(rf"\b(?:because of|due to)\s+(?:an?\s+)?{re.escape(_key(value))}(?![\w-])", re.IGNORECASE)
+        if said.search(text) and (words := own_words(value, random.Random(f"{text}\x00{value}"),
+                                                     person=of_person(text))) is not None:
+            text = said.sub(lambda _: f"because {words}", text, count=1)
+    return text
+
+
 def _key(choice: str) -> str:
     return " ".join(choice.replace("_", " ").lower().split())
 
@@ -103,8 +143,7 @@ def of_person(request: str) -> bool:
 
 def own_words(choice: str, rng: random.Random, *, person: bool = False) -> str | None:
     """A way a person says `choice` after "because" ("I was charged twice for the same thing"), of
-    a `person` ("I have no use for them now"), or None for a reason people say as it is ("other",
-    "goodwill")."""
+    a `person` ("I have no use for them now"), or None for a reason people say as it is ("other")."""
     said = OWN_WORDS.get(_key(choice))
     if not said:
         return None

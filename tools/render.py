@@ -359,6 +359,23 @@ def counted(name: str, value: int) -> str:
     return f"{value} {said} {after}".strip()
 
 
+# a count of times a record had something done to it, said as a person says it: "frozen twice this year",
+# never the field's "2 freezes this year"
+_TIMES_DONE = re.compile(r"^(?P<noun>freeze|renewal|extension)s?_this_(?P<span>year|month|week)$")
+_DONE_AS = {"freeze": "frozen", "renewal": "renewed", "extension": "extended"}
+_TIMES = {1: "once", 2: "twice"}
+
+
+def times_done(key: str, value: Any) -> str | None:
+    """"frozen twice this year", "not frozen this year" for a count of times done (`_TIMES_DONE`), else None."""
+    m = _TIMES_DONE.match(key.lower())
+    if m is None or not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return None
+    done, span = _DONE_AS[m["noun"]], f"this {m['span']}"
+    return f"not {done} {span}" if value == 0 else f"{done} {_TIMES.get(value, f'{value} times')} {span}"
+
+
+
 _PARTICIPLE = re.compile(r"^(?:\w+ed|lost|stolen|broken|gone|missing|late|wrong|overcharged|unauthori[sz]ed|"
                          r"expired|closed|frozen|damaged|unused)$", re.IGNORECASE)
 _VOWEL_SOUND = re.compile(r"^(?!one\b|once\b|eu|uni|use|usu|uti|ura|ure|uro)(?:[aeiou]|hour|honest|honor)", re.IGNORECASE)

@@ -20,7 +20,7 @@ from .verify_kinds import kind_checks
 from .verify_reuse import RecordedCall, ReusingSandbox
 from .verify_text import message_text, said, spoken_forms
 from ..tools import CompiledDomain
-from ..tools.render import FREE_TEXT, is_count, none_of, undangled
+from ..tools.render import FREE_TEXT, is_count, none_of, times_done, undangled
 from ..tools.sandbox import same_reply
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
@@ -120,6 +120,9 @@ def tells(name: str, value: str, text: str) -> bool:
     if value.lower() not in ("yes", "no"):
         if value == "0" and is_count(name, 0) and said(none_of(name), text):
             return True  # "no refills remaining" tells refills_remaining = 0
+        if re.fullmatch(r"\d+", value) and (done := times_done(name, int(value))) is not None \
+                and any(said(f, text) for f in (done, done.replace("not ", "not been ", 1), f"hasn't been {done[4:]}")):
+            return True  # "frozen twice this year" tells freezes_this_year = 2, "hasn't been frozen" 0
         return any(said(form, text) for form in spoken_forms(value))
     # a name cut off at a preposition is named without it ("it is executed": is_executed_during)
     words = [w for w in re.findall(r"[a-z0-9]+", undangled(name).lower()) if w not in ("is", "has", "can")]

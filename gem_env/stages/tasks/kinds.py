@@ -22,7 +22,7 @@ from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
-from ...tools.reasons import URGENT, of_person, own_words
+from ...tools.reasons import URGENT, of_person, own_words, reworded, reworded_in
 from ...tools.render import FREE_TEXT, SECRET, render
 from .model import Ambiguity, Decline, GoldAction, Offered, Refusal
 from .offers import make_offer
@@ -109,17 +109,26 @@ _REASON_SAID = r"\b(?:because of|due to)\s+(?:an?\s+)?{}(?![\w-])"
 
 
 def reason_in_own_words(intent: str, said: dict[str, Any], rng: random.Random) -> str:
-    """The request's reason as the user would put it, half the time: "freeze my card because
-    someone stole it" (was "because of stolen"); the assistant reads it back to the tool's choice."""
+    """The request's reason as the user would put it, half the time (always, for a label no customer
+    says as it is: "because of charged while frozen", "because it was cancelled by us"): "freeze my
+    card because someone stole it" (was "because of stolen"); the assistant reads it back to the
+    tool's choice."""
     for key, value in said.items():
         if "reason" not in key or not isinstance(value, str):
             continue
         words = own_words(value, rng, person=of_person(intent))
-        if words is None or rng.random() < 0.5:
+        if words is None or rng.random() < 0.5 and not reworded(value):
             continue
         intent = re.sub(_REASON_SAID.format(re.escape(said_value(key, value))), lambda _: f"because {words}",
                         intent, count=1, flags=re.IGNORECASE)
     return intent
+
+
+def reworded_reason(intent: str, said: dict[str, Any]) -> str:
+    """`intent` with a reason no customer says as it is (`reasons.reworded`: "because of no reply") in their own
+    words (`reasons.reworded_in`, drawn by the intent itself: the task's draws stay as they were): for an
+    intent written again."""
+    return reworded_in(intent, said)
 
 
 def unsaid_fields(compiled: CompiledDomain, wf: Workflow, kind: str) -> frozenset[str]:
@@ -444,7 +453,7 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
                     # (what the user does say must not single one out: the assistant would not ask)
                     built.request.kind = "disambiguate"
                     built.request.opening = [k for k in built.request.opening if k != key]
-                    built.request.intent = user_words(wf.goal, said, said_value)
+                    built.request.intent = reworded_reason(user_words(wf.goal, said, said_value), said)
                     chosen = str(built.request.knows[key])
                     candidates = [v for v in dict.fromkeys(values) if v != chosen][:5] + [chosen]
                     built.ambiguity = Ambiguity(key=key, candidates=sorted(candidates), chosen=chosen)
