@@ -230,8 +230,9 @@ class Flows:
         expr = "null" if chain[-1][1] is not None else f"'{chain[-1][0]}'"
         for r, cond in reversed(chain if chain[-1][1] is not None else chain[:-1]):
             expr = f"('{r}' if {cond} else {expr})"
-        needs = None if chain[-1][1] is None else " or ".join(f"({c})" for _, c in chain)
-        return expr, needs
+        conds = list(dict.fromkeys(c for _, c in chain))
+        needs = None if chain[-1][1] is None else conds[0] if len(conds) == 1 else "(" + " or ".join(f"({c})" for c in conds) + ")"
+        return expr, needs  # (one clause of the anchor's `and`s: its `or`s in parentheses)
 
     def _seeded_so(self, reason: str) -> bool:
         """Whether the archetype's seed makes records a claiming `reason` is true of, in every domain
