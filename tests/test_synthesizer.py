@@ -225,7 +225,8 @@ def test_export_writes_a_datasets_dict_when_the_hf_extra_is_there(offline_run, t
         rows = list(read_jsonl(out / f"{split}.jsonl"))
         assert [r["id"] for r in dd[split]] == [r["id"] for r in rows]
         assert [m["content"] for m in dd[split][0]["messages"]] == [m["content"] for m in rows[0]["messages"]]
-        assert dd[split][0]["provenance"] == rows[0]["provenance"]
+        got = dd[split][0]["provenance"]
+        assert (got if isinstance(got, dict) else json.loads(got)) == rows[0]["provenance"]
 
 
 def _ground(reply: dict):

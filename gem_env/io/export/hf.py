@@ -8,8 +8,9 @@ would teach a model to write its arguments as one quoted string. Arguments, tool
 are ``datasets.Json`` columns (stored as JSON text, read back as objects): their keys differ per
 tool, which an Arrow struct would pad with every other tool's keys as nulls. ``OUT/`` opens with
 ``datasets.load_from_disk``; ``OUT/data/<split>.parquet`` with any Parquet reader (the Json columns
-are text there) or ``load_dataset("parquet", data_dir=OUT + "/data")``. Needs the ``hf`` extra
-(``datasets`` 5).
+are text there) or ``load_dataset("parquet", data_dir=OUT + "/data")``. Needs the ``hf`` extra.
+With ``datasets`` 4, which has no ``Json`` feature (the ``verifiers`` extra pins it below 4.7),
+the three stay JSON text: parse ``arguments`` before a template that `tojson`s it.
 """
 from __future__ import annotations
 
@@ -26,28 +27,34 @@ def _datasets() -> Any:
         import datasets
     except ImportError:
         raise GemError("--format hf needs the `datasets` package: pip install 'gem-env[hf]'") from None
-    if not hasattr(datasets, "Json"):
-        raise GemError(f"--format hf needs datasets 5 or later (installed: {datasets.__version__}): "
-                       "pip install 'gem-env[hf]'")
     return datasets
 
 
 def features(datasets: Any) -> Any:
-    V, L, J = datasets.Value, datasets.List, datasets.Json
+    V, L = datasets.Value, datasets.List
+    J = datasets.Json if objects(datasets) else lambda: V("string")
     call = {"id": V("string"), "type": V("string"), "function": {"name": V("string"), "arguments": J()}}
     message = {"role": V("string"), "content": V("string"), "tool_calls": L(call), "tool_call_id": V("string")}
     return datasets.Features({
-        "id": V("string"), "messages": L(message), "tools": L(J()), "category": V("string"),
-        "request_kinds": L(V("string")), "domain": V("string"), "doc_id": V("string"), "provenance": J(),
+        "id": V("string"), "messages": L(message), "tools": L(J()) if objects(datasets) else V("string"),
+        "category": V("string"), "request_kinds": L(V("string")), "domain": V("string"), "doc_id": V("string"),
+        "provenance": J(),
     })
 
 
-def to_row(ex: Example) -> dict[str, Any]:
-    messages = [{"role": m["role"], "content": m.get("content"), "tool_calls": _calls(m.get("tool_calls")),
+def objects(datasets: Any) -> bool:
+    """Whether this ``datasets`` stores JSON objects of varying keys (its ``Json`` feature, 5.0)."""
+    return hasattr(datasets, "Json")
+
+
+def to_row(ex: Example, as_objects: bool = True) -> dict[str, Any]:
+    text = (lambda v: v) if as_objects else (lambda v: json.dumps(v, ensure_ascii=False))
+    messages = [{"role": m["role"], "content": m.get("content"),
+                 "tool_calls": _calls(m.get("tool_calls")) if as_objects else m.get("tool_calls"),
                  "tool_call_id": m.get("tool_call_id")} for m in ex.messages]
-    return {"id": ex.id, "messages": messages, "tools": ex.tools, "category": ex.category,
+    return {"id": ex.id, "messages": messages, "tools": text(ex.tools), "category": ex.category,
             "request_kinds": ex.request_kinds, "domain": ex.domain, "doc_id": ex.doc_id,
-            "provenance": ex.provenance}
+            "provenance": text(ex.provenance)}
 
 
 def _calls(calls: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
@@ -62,7 +69,7 @@ def write(out: Path, splits: dict[str, Iterable[Example]]) -> dict[str, int]:
     datasets = _datasets()
     datasets.disable_progress_bars()  # gem's own progress reporter speaks for the export
     feats = features(datasets)
-    parts = {name: datasets.Dataset.from_list([to_row(ex) for ex in items], features=feats)
+    parts = {name: datasets.Dataset.from_list([to_row(ex, objects(datasets)) for ex in items], features=feats)
              for name, items in splits.items()}
     dd = datasets.DatasetDict(parts)
     dd.save_to_disk(str(out))
@@ -79,10 +86,13 @@ def to_openai(row: dict[str, Any]) -> list[dict[str, Any]]:
     for m in row["messages"]:
         msg = {"role": m["role"], "content": m["content"]}
         if m.get("tool_calls"):
-            msg["tool_calls"] = [{**c, "function": {**c["function"],
-                                                    "arguments": json.dumps(c["function"]["arguments"], ensure_ascii=False)}}
+            msg["tool_calls"] = [{**c, "function": {**c["function"], "arguments": _text(c["function"]["arguments"])}}
                                  for c in m["tool_calls"]]
         if m.get("tool_call_id") is not None:
             msg["tool_call_id"] = m["tool_call_id"]
         out.append(msg)
     return out
+
+
+def _text(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)

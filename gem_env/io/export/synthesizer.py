@@ -158,20 +158,21 @@ def _documents(corpus: Iterable[str]) -> dict[str, Any]:
 
 def _write_hf(folder: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
     """A DatasetDict of the pairs (messages, id, domain, category, doc_id, provenance)."""
+    from . import hf
     try:
         import datasets
-        datasets.Json  # noqa: B018 (datasets 5: the hf extra)
-    except (ImportError, AttributeError):
-        (folder.parent / "hf.txt").write_text("not written: needs the hf extra (datasets 5) "
+    except ImportError:
+        (folder.parent / "hf.txt").write_text("not written: the hf extra is not installed "
                                               "(pip install 'gem-env[hf]')\n", encoding="utf-8")
         return
     datasets.disable_progress_bars()
     V = datasets.Value
     feats = datasets.Features({"messages": datasets.List({"role": V("string"), "content": V("string")}),  # noqa
                                "id": V("string"), "domain": V("string"), "category": V("string"),
-                               "doc_id": V("string"), "provenance": datasets.Json()})
+                               "doc_id": V("string"), "provenance": datasets.Json() if hf.objects(datasets) else V("string")})
     def columns(pairs: list[dict[str, Any]]) -> dict[str, list[Any]]:  # column-wise: an empty split works too
-        return {key: [p[key] for p in pairs] for key in feats}
+        return {key: [p[key] if key != "provenance" or hf.objects(datasets) else json.dumps(p[key], ensure_ascii=False)
+                      for p in pairs] for key in feats}
     parts = {name: datasets.Dataset.from_dict(columns(pairs), features=feats) for name, pairs in rows.items()}
     datasets.DatasetDict(parts).save_to_disk(str(folder))
     (folder / "data").mkdir(exist_ok=True)
