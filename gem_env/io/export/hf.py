@@ -32,13 +32,13 @@ def _datasets() -> Any:
 
 def features(datasets: Any) -> Any:
     V, L = datasets.Value, datasets.List
-    J = datasets.Json if objects(datasets) else lambda: V("string")
-    call = {"id": V("string"), "type": V("string"), "function": {"name": V("string"), "arguments": J()}}
+    json_value = datasets.Json() if objects(datasets) else V("string")  # an object, else its JSON text
+    call = {"id": V("string"), "type": V("string"), "function": {"name": V("string"), "arguments": json_value}}
     message = {"role": V("string"), "content": V("string"), "tool_calls": L(call), "tool_call_id": V("string")}
     return datasets.Features({
-        "id": V("string"), "messages": L(message), "tools": L(J()) if objects(datasets) else V("string"),
+        "id": V("string"), "messages": L(message), "tools": L(json_value) if objects(datasets) else V("string"),
         "category": V("string"), "request_kinds": L(V("string")), "domain": V("string"), "doc_id": V("string"),
-        "provenance": J(),
+        "provenance": json_value,
     })
 
 

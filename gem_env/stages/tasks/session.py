@@ -563,8 +563,7 @@ def _reported_and_loosened(ctx: "_Context", built: list[K.Built], now: K.Built) 
     (`COMPROMISED`: a fraud dispute on one of a card's charges, a card frozen as lost) while another
     loosens that record or one above it: unfreezes or reactivates it, or raises its limit. Either
     order: nobody reports a card's charge as fraud and has its limit raised in the same visit."""
-    c, refs = ctx.compiled, getattr(ctx.owners, "refs", {})
-    people = getattr(ctx.owners, "people", set())
+    c, refs, people = ctx.compiled, ctx.owners.refs, ctx.owners.people
 
     def rows_written(actions: list[GoldAction]) -> list[tuple[str, str, dict]]:
         out = []
