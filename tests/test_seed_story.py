@@ -132,3 +132,34 @@ def test_a_loan_is_due_a_loan_period_after_it_was_borrowed_for_each_renewal() ->
     for loan in _rows("loans", "Library loans: borrow a book, renew it, place a hold.", 0)["loans"]:
         assert (dt.date.fromisoformat(loan["due_date"]) - dt.date.fromisoformat(loan["borrowed_on"])).days \
             == 14 * (loan["renewals"] + 1), loan  # the archetype's own two weeks where the text says none
+
+
+def test_a_gift_is_sent_once() -> None:
+    """"schedule a payment to Tracey Curtis of $410 for Wedding gift ... as a monthly payment"
+    (5 sessions of round 61's runs): a payment made once (a gift, a dinner split) is seeded and
+    asked for as a one-time payment; a rent may repeat."""
+    from gem_env.stages.extract.archetypes import _ONE_OFF_MEMOS
+    from gem_env.stages.tasks.make import anchor_rows, instantiate
+    from gem_env.tools import compile_domain
+    text = "Send money to a contact: schedule a payment, recurring payments, cancel a payment."
+    seeded = []
+    for seed in SEEDS:
+        rows = _rows("payments", text, seed)
+        seeded += [(r["memo"], r["frequency"]) for r in rows["payments"]]
+    assert {f for m, f in seeded if m in _ONE_OFF_MEMOS} == {"one-time"}, seeded
+    assert {f for m, f in seeded if m not in _ONE_OFF_MEMOS} > {"one-time"}, seeded
+    arch = next(a for a in ARCHETYPES if a.key == "payments")
+    built = service.build_service(arch, text, clock=DEFAULT_CLOCK, rows=24)
+    built.pop("spans")
+    asked = []
+    for seed in SEEDS:
+        c = compile_domain(parse_domain({"name": "payments", "clock": DEFAULT_CLOCK, "seed": seed, **built}))
+        wf = next(w for w in c.domain.workflows if w.name == "schedule_payment")
+        for row in anchor_rows(c, wf):
+            task = instantiate(c, wf, row, seed=seed)
+            for call in getattr(task, "gold_actions", None) or []:
+                if call.tool == "schedule_payment":
+                    asked.append((call.arguments["memo"], call.arguments["frequency"]))
+    assert len({m for m, _ in asked} & set(_ONE_OFF_MEMOS)) >= 2, asked
+    assert {f for m, f in asked if m in _ONE_OFF_MEMOS} == {"one-time"}, asked
+    assert {f for m, f in asked if m not in _ONE_OFF_MEMOS} > {"one-time"}, asked

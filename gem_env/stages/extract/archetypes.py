@@ -235,6 +235,9 @@ _MEMO_AMOUNTS = {"Rent": (900, 2400), "Dinner split": (15, 80), "Utilities": (60
                  "Holiday trip share": (150, 900), "Internet bill": (40, 100), "Piano lessons": (40, 200),
                  "Cleaning service": (60, 250), "Movie night": (10, 50), "Team lunch": (15, 120),
                  "Wedding gift": (50, 500)}
+#: memos of a payment made once: a wedding gift or a dinner split is not sent every month
+_ONE_OFF_MEMOS = ("Birthday gift", "Wedding gift", "Dinner split", "Concert tickets", "Car repair",
+                  "Holiday trip share")
 _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund not received yet",
              "Wrong item delivered", "Parcel marked delivered but missing", "Charged twice for one order",
              "Reset email not arriving", "App closes on launch", "Question about my bill",
@@ -547,7 +550,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
                         by={"memo": {m: {"range": list(r)} for m, r in _MEMO_AMOUNTS.items()}}),
                      _f("memo", faker=_pick(_MEMOS)),
                      _f("send_date", "date", range=["2025-01-16", "2025-03-01"], when={"sent": (-40, -1)}),
-                     _f("frequency", values=["one-time", "weekly", "monthly"]), _f("created_on", "date")),
+                     _f("frequency", values=["one-time", "weekly", "monthly"],  # a gift is sent once
+                        by={"memo": {m: ["one-time"] for m in _ONE_OFF_MEMOS}}),
+                     _f("created_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("no longer needed", "wrong amount", "wrong recipient")),),
         editable=(_f("amount", "number", description="the new amount"),
                   _f("send_date", "date", description="the new date (YYYY-MM-DD)"),

@@ -196,7 +196,15 @@ class Bookings:
         f = next((f for f in self.a.main_fields if f["name"] == name), {})
         pick = "len(row.email)"
         if param.get("enum"):
-            return f"{quoted_list([str(v) for v in param['enum']])}[{pick} % {len(param['enum'])}]"
+            values = [str(v) for v in param["enum"]]
+            (other, cases), = (f.get("by") or {"": {}}).items()
+            chosen = self._asked_value(other, {"name": other}) if cases and "." not in other else None
+            if chosen is not None and all(isinstance(c, list) for c in cases.values()):
+                # what the seed gives a kind only (a gift is sent once: `by` its memo), else any
+                cased = [(k, [str(v) for v in c if str(v) in values] or values) for k, c in cases.items()]
+                return "(" + " else ".join(f"{quoted_list(v)}[{pick} % {len(v)}] if {chosen} == {quoted_list([k])[1:-1]}"
+                                           for k, v in cased) + f" else {quoted_list(values)}[{pick} % {len(values)}])"
+            return f"{quoted_list(values)}[{pick} % {len(values)}]"
         t = f.get("type", "string")
         if t == "date":
             return f"add_days(today, 7 + {pick} % 14)"
