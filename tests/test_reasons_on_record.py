@@ -181,6 +181,36 @@ def test_bags_are_claimed_lost_only_on_a_trip_that_checked_one() -> None:
     assert said["lost baggage"] and len(said) > 1, said
 
 
+def test_a_refund_is_for_a_charge_while_frozen_only_on_a_membership_that_was_frozen() -> None:
+    """Refund RFN-21818 "charged while frozen" on MMBR-75440, active with no freeze this year (round
+    61's review): neither a seeded refund nor a customer's asks one for a charge while frozen of a
+    membership never frozen (not frozen now, none this year); the next reason is given."""
+    from gem_env.stages.extract import service
+    from gem_env.stages.extract.archetypes import ARCHETYPES
+    from gem_env.stages.extract.offline import DEFAULT_CLOCK
+    from gem_env.tools import compile_domain, parse_domain
+    arch = next(a for a in ARCHETYPES if a.key == "subscriptions")
+    built = service.build_service(arch, "Gym membership: freeze your membership, refund, billing.", clock=DEFAULT_CLOCK,
+                                  rows=24)
+    built.pop("spans")
+    said: collections.Counter = collections.Counter()
+    for seed in range(6):
+        c = compile_domain(parse_domain({"name": "subscriptions", "clock": DEFAULT_CLOCK, "seed": seed, **built}))
+        sandbox = c.new_sandbox()
+        try:
+            held = sandbox.dump(["memberships"])["memberships"]
+            frozen = {k for k, m in held.items() if m["status"] == "frozen" or m["freezes_this_year"] > 0}
+            for refund in sandbox.dump(["refunds"])["refunds"].values():
+                said[refund["reason"]] += 1
+                assert refund["reason"] != "charged while frozen" or refund["membership_id"] in frozen, refund
+            for key, reason in _reasons(c, "request_refund", sandbox).items():
+                said[reason] += 1
+                assert reason != "charged while frozen" or key in frozen, (key, held[key])
+        finally:
+            sandbox.close()
+    assert said["charged while frozen"] and said["billing error"], said
+
+
 def _close_text(title: str) -> str:
     return (f"# {title}\n\nYou can close your checking or savings account online. Move your balance first, "
             "then choose a reason for closing the account.\n")

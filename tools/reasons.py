@@ -79,9 +79,11 @@ NEVER_CAME = re.compile(r"\bnot received|\bnever (?:arrived|received|came)|\bnon
 FEES = re.compile(r"\bfees?\b", re.IGNORECASE)
 OVERCHARGED = re.compile(r"\bwrong amount|\bovercharg|\bcharged more", re.IGNORECASE)
 LOST_BAGS = re.compile(r"\blost (?:baggage|bags?|luggage)\b", re.IGNORECASE)
-CLAIMS = (CHARGED_TWICE, NEVER_CAME, FEES, OVERCHARGED, LOST_BAGS)
+WHILE_FROZEN = re.compile(r"\b(?:charged|billed) while (?:frozen|paused|on hold)\b", re.IGNORECASE)
+CLAIMS = (CHARGED_TWICE, NEVER_CAME, FEES, OVERCHARGED, LOST_BAGS, WHILE_FROZEN)
 """Reasons that claim something of the record, true only where it shows it: a twin charge, a purchase
-made long enough ago, an account held long enough to have paid fees, money gone out, a bag checked. A task says
+made long enough ago, an account held long enough to have paid fees, money gone out, a bag checked, a
+membership frozen (now or earlier this year) for a charge while it was. A task says
 one only of a record that bears it out (the offline extractor's `Flows._reason_holds`)."""
 
 

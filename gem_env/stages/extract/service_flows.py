@@ -9,7 +9,7 @@ from typing import Any
 from ...text import features as tf
 from ...text.words import indefinite
 from ...tools.expr import substitute
-from ...tools.reasons import CHARGED_TWICE, FEES, LOST_BAGS, NEVER_CAME, OVERCHARGED
+from ...tools.reasons import CHARGED_TWICE, FEES, LOST_BAGS, NEVER_CAME, OVERCHARGED, WHILE_FROZEN
 from ...tools.render import plain_words
 from .service_writes import _UPDATE_VERBS, quoted_list
 
@@ -272,7 +272,7 @@ class Flows:
         amount on the same card) for a duplicate charge; a purchase posted a week ago or more for
         one that never arrived; an account held two months or more for its fees being too high; a
         payment that has gone out for its amount being wrong ("I was charged more than I agreed"); a
-        bag checked for one lost. A charge with a twin is said to be a duplicate or nothing: "fraud"
+        bag checked for one lost; a membership frozen now or this year for a charge while frozen. A charge with a twin is said to be a duplicate or nothing: "fraud"
         or "never arrived" of one of two same charges would tell another story than the card shows."""
         low = reason.lower()
         payee = next((f["name"] for f in self.a.child_fields if f.get("faker") == "company"), None)
@@ -303,6 +303,10 @@ class Flows:
         if LOST_BAGS.search(low) and on == "main":  # a trip with no bag checked lost none
             bags = next((f["name"] for f in self.a.main_fields if f["name"] in ("bags", "checked_bags")), None)
             return f"row.{bags} > 0" if bags else None
+        if WHILE_FROZEN.search(low) and on == "main" and "frozen" in self.statuses:
+            # billed while on hold: of a membership frozen now or earlier this year, not one never frozen
+            freezes = next((f["name"] for f in self.a.main_fields if f["name"].startswith("freezes")), None)
+            return f"(row.status == 'frozen' or row.{freezes} > 0)" if freezes else "row.status == 'frozen'"
         return alone
 
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
