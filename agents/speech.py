@@ -1510,6 +1510,9 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     told = [t + [x for x in d if x[0] in more and x[0] not in {y[0] for y in t}
                  and not (x[0] in instead and any(y[1] == _STATUS_RANK for y in t))]
             for t, d in zip(told, details)]
+    # a date that says the status it is told beside says it alone ("posted on ...", not "posted, posted on ...")
+    told = [[y for y in t if not (y[1] == _STATUS_RANK and any(x[1] == _DATE_RANK and _says(x[2], y[2]) for x in t))]
+            for t in told]
     told = _without_one_day(listed, told) if whole else told
     quote = any(w.startswith('about "') for t in told for _, _, w in t)  # memos alike: all quoted or none
     options = []
@@ -1623,7 +1626,10 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
         elif _KIND_FIELD.search(low) and isinstance(v, str):
             out.append((k, _KIND_RANK, v))
         elif _DATE_FIELD.search(low) and isinstance(v, str) and re.search(r"\d", v):
-            out.append((k, _DATE_RANK, f"{_when_phrase(low)} {v}"))
+            when = _when_phrase(low)
+            if when == "posted on" and str(record.get("status", "")).lower() == "pending":
+                when = "made on"  # a pending charge has not posted: made then, still pending
+            out.append((k, _DATE_RANK, f"{when} {v}"))
         elif (done := times_done(k, v)) is not None:  # "frozen twice this year", not "2 freezes this year"
             out.append((k, 5, done))
         elif is_count(k, v):

@@ -741,6 +741,27 @@ def test_twin_charges_are_told_apart_by_the_day_they_posted() -> None:
         assert "posted on" not in parts["TRN-1"] and "pending" in parts["TRN-1"], text
 
 
+def test_a_pending_charge_is_never_said_posted() -> None:
+    """"TRN-06015 (at Carlson-Bates, pending, posted on January 15, 2025 at 10:39 am), ... and
+    TRN-29816 (at Lawson Group, posted, posted on January 10, ...)" (round 61's review, 3 sessions):
+    pending twins dated, a pending charge is made on its day, not posted; a posted one is said
+    posted once."""
+    charges = [{"transaction_id": "TRN-1", "status": "pending", "merchant": "Carlson-Bates", "amount": 239.81,
+                "posted_at": "2025-01-15T10:39:00"},
+               {"transaction_id": "TRN-2", "status": "pending", "merchant": "Carlson-Bates", "amount": 239.81,
+                "posted_at": "2025-01-14T17:49:00"},
+               {"transaction_id": "TRN-3", "status": "pending", "merchant": "Cox Ltd", "amount": 12.5,
+                "posted_at": "2025-01-13T20:31:00"},
+               {"transaction_id": "TRN-4", "status": "posted", "merchant": "Lawson Group", "amount": 70.0,
+                "posted_at": "2025-01-10T01:02:00"}]
+    text = S.which(random.Random(0), "transaction_id", charges)
+    parts = dict(re.findall(r"(TRN-\d) \(([^)]*)\)", text))
+    assert parts["TRN-1"] != parts["TRN-2"], text
+    for t in ("TRN-1", "TRN-2", "TRN-3"):
+        assert "posted" not in parts[t] and "pending" in parts[t], text
+    assert parts["TRN-4"].count("posted") == 1, text
+
+
 def test_that_points_at_the_record_only_before_any_other_fact() -> None:
     """"The record shows the balance as $6,328.78. That was opened on July 23, 2024." (tau2 banking
     109): "that" after a value points at the value. A refusal's date names the record it is of ("...
