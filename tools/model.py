@@ -135,6 +135,10 @@ class EntityField(_Strict):
     cover: bool = Field(default=False, description="foreign keys: every referred row gets one row of this table "
                                                      "before any gets a second, as far as the rows go (an order "
                                                      "holds at least one item)")
+    apart_by: str | None = Field(default=None, description="foreign keys: a field of this table seeded before it "
+                                                          "(the owner's key): no two rows with one value of it "
+                                                          "refer to one row, as far as the rows go (a member's "
+                                                          "loans are of different titles)")
     by: dict[str, dict[str, list[Any] | ByRange]] | None = Field(
         default=None, description="{other_field: {its value: [values] or {range: [lo, hi]}}}: seeded with one of "
                                   "the values listed (or in the range given) for the row's other_field (a frozen "

@@ -109,6 +109,7 @@ class _Seeder:
         self.entities = {e.name: e for e in domain.entities}
         self._index: dict[str, dict[Any, dict[str, Any]]] = {}  # "table.field" -> value -> row
         self._children: dict[tuple[str, str], Counter] = {}  # (table, foreign key field) -> parent key -> rows
+        self._apart: dict[tuple[str, str, Any], set] = {}  # (table, foreign key field, owner) -> keys referred to
         self._decks: dict[tuple[str, str], list[Any]] = {}  # (table, field) -> values still to deal (`_dealt`)
         self._logins: dict[tuple[str, str], set[str]] = {}  # (table, field) -> usernames given (`_agree_login`)
 
@@ -394,11 +395,18 @@ class _Seeder:
                        if _among(g, r) and all(r.get(x) == prow.get(x) for x in through)
                        and (b := _date(min(self._past_dates(pe, r), default=None), day)) is not None and b <= ends]
             earlier = [r for r in earlier if children[r[key]] < cap] or earlier  # one over its share, if need be
+            apart = [h.name for h in e.fields if h.apart_by == g.name and row.get(h.name) is not None]
+            # (an owner the row's `apart_by` keys keep apart from: one who holds none of them yet)
+            earlier = [r for r in earlier if not any(row[h] in self._apart.get((e.name, h, r[key]), ()) for h in apart)] \
+                or earlier
             if not earlier:
                 return False
             chosen = rng.choice(earlier)
             children[prow[key]] -= 1
             children[chosen[key]] += 1
+            for h in apart:  # what the row refers to is now the new owner's
+                self._apart.get((e.name, h, prow[key]), set()).discard(row[h])
+                self._apart.setdefault((e.name, h, chosen[key]), set()).add(row[h])
             row[g.name] = chosen[key]
             parents[at] = (pe, chosen)
         return True
@@ -521,7 +529,7 @@ class _Seeder:
     def _fresh(self, e: Entity, f: EntityField, i: int, parents: list[tuple[Entity, dict[str, Any]]],
                row: dict[str, Any]) -> Any:
         if f.foreign_key and f.values is None and f.range is None:
-            return self._foreign_key(e, f, parents)
+            return self._foreign_key(e, f, parents, row)
         if f.type in ("date", "datetime") and f.values is None and f.range is None \
                 and f.faker is None and "default" not in f.model_fields_set:
             return self._between(f, *self._window(e, f, parents, row))
@@ -602,9 +610,12 @@ class _Seeder:
         row = index.get(value) if isinstance(value, (str, int, float, bool)) else None
         return (parent, row) if parent is not None and row is not None else None
 
-    def _foreign_key(self, e: Entity, f: EntityField, parents: list[tuple[Entity, dict[str, Any]]]) -> Any:
+    def _foreign_key(self, e: Entity, f: EntityField, parents: list[tuple[Entity, dict[str, Any]]],
+                     row: dict[str, Any] | None = None) -> Any:
         """A key of an existing parent row, consistent with the rows this row already refers to:
-        a card's account belongs to the card's customer, a dispute's card is its transaction's card."""
+        a card's account belongs to the card's customer, a dispute's card is its transaction's card;
+        with `apart_by`, one no earlier row of the same owner refers to (a member borrows a title
+        once), as far as the rows go."""
         table, key = f.foreign_key.split(".", 1)  # type: ignore[union-attr]
         candidates = self.table_rows.get(table)
         if not candidates:
@@ -617,11 +628,16 @@ class _Seeder:
         agree = _agreeing(self.entities[table], candidates, known) or candidates
         if f.among:  # only rows the referring row can be about (a refill's visit took place)
             agree = [r for r in agree if _among(f, r)] or agree
+        if f.apart_by and row is not None and row.get(f.apart_by) is not None:
+            held = self._apart.setdefault((e.name, f.name, row[f.apart_by]), set())
+            agree = [r for r in agree if r[key] not in held] or agree
         children, cap = self._room(e, f, candidates)
         if f.cover:  # a row without one first (an order holds an item)
             cap = 1 if any(children[r[key]] == 0 for r in agree) else cap
         chosen = self.rng.choice([r for r in agree if children[r[key]] < cap] or agree)[key]
         children[chosen] += 1
+        if f.apart_by and row is not None and row.get(f.apart_by) is not None:
+            self._apart[(e.name, f.name, row[f.apart_by])].add(chosen)
         return chosen
 
     def _room(self, e: Entity, f: EntityField, candidates: list[dict[str, Any]]) -> tuple[Counter, int]:

@@ -279,7 +279,7 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                                        "of its values")
                 _check_same_as(f"entities[{i}] ({e.name}).{f.name}: by", other, e, tables)
             if f.foreign_key is None:
-                for option in ("among", "cover"):
+                for option in ("among", "cover", "apart_by"):
                     if getattr(f, option):
                         raise CompileError(f"entities[{i}] ({e.name}).{f.name}: {option} is for a foreign key; this "
                                            "field has none")
@@ -291,6 +291,10 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                     f"entities[{i}] ({e.name}).{f.name}: foreign key {f.foreign_key!r} must name "
                     f"'table.primary_key' of a declared table"
                 )
+            own = [x.name for x in e.fields]
+            if f.apart_by is not None and (f.apart_by not in own or own.index(f.apart_by) > own.index(f.name)):
+                raise CompileError(f"entities[{i}] ({e.name}).{f.name}: apart_by {f.apart_by!r} must name a field of "
+                                   f"{e.name} listed before {f.name}")
             fields = {x.name for x in ref.entity.fields}
             for name, values in (f.among or {}).items():
                 if name not in fields or not values:

@@ -136,6 +136,8 @@ class Archetype:
     directory: bool = False              # the catalog is each owner's own (saved contacts, payees): an entry
                                          # belongs to one owner, is listed by their id, and only they use it
     book_verb: str | None = None         # book_<main> creates a main record from a catalog entry
+    one_each: bool = False               # an owner's main records are of different catalog entries (a member's
+                                         # loans of different titles: no two copies of one book at once)
     extras: tuple[str, ...] = field(default_factory=tuple)  # named extra tools, see service.py
     move: Move | None = None             # an amount moved between two main records
     opening: Opening | None = None       # a new main record of a product the text names
@@ -504,7 +506,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request=("hold",), request_verb="place", request_on_child=False, request_on_catalog=True,
         request_reasons=("branch pickup", "home delivery"),
         request_when=("R.copies_available == 0", "A copy of {R.name} is on the shelf, so it can be borrowed now without a hold"),
-        catalog=("title",),
+        catalog=("title",), one_each=True,
         catalog_fields=(_f("name", values=list(_TITLES)), _f("copies_available", "integer", range=[0, 3])),
     ),
     Archetype(

@@ -279,7 +279,9 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             main_fields.append({"name": name, "values": list(kinds.value), "default": None})  # type: ignore[arg-type]
             self._cite(kinds)
         if self.catalogs and (not self.children or self.products()):
-            main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
+            main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}",
+                                # one of each entry an owner holds (a member borrows a title once)
+                                **({"apart_by": self.owner_pk} if a.one_each else {})})
         main_fields = tiered(self._derived(self._same_as_catalog(main_fields)), one_price=True)
         out = [owner]
         if self.products():
