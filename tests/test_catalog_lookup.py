@@ -222,3 +222,36 @@ def test_a_customer_asks_about_their_own_profile_as_my_profile():
     built = lookup(compiled, "customers", row, sandbox, random.Random(0))
     sandbox.close()
     assert built.request.about == "profile" and built.request.intent.endswith("of my profile"), built.request.intent
+
+
+def test_a_flight_asked_about_by_its_number_is_one_the_customer_is_booked_on():
+    """"I'd like to know the destination that's on the flight." ... "My flight id is FLG-11189." of
+    a flight none of the customer's bookings is on (the demo run): an entry of a catalog the
+    assistant cannot list by name is asked about only by a customer whose records refer to it."""
+    asked = 0
+    for path in ("airline/add-checked-baggage.md", "airline/change-a-booking.md"):
+        compiled = check_domain(extract(path)[1])
+        for seed in range(3):
+            tasks, _ = make_tasks(compiled, per_domain=12, seed=seed)
+            for t in tasks:
+                if len(t.scenario.requests) < 2:
+                    continue
+                sandbox = compiled.new_sandbox()
+                try:
+                    flights = {str(b.get("flight_id")) for b in sandbox.dump(["bookings"])["bookings"].values()
+                               if str(b.get("customer_id")) == str(_customer(t))}
+                finally:
+                    sandbox.close()
+                for r in t.scenario.requests:
+                    if r.kind == "lookup" and "flight_id" in r.knows:
+                        asked += 1
+                        assert str(r.knows["flight_id"]) in flights, (t.id, r.goal, flights)
+    assert asked
+
+
+def _customer(task):
+    """The customer a session is with: the one its first call finds."""
+    for a in task.gold_actions:
+        if isinstance(a.result, dict) and a.result.get("customer_id"):
+            return a.result["customer_id"]
+    return None

@@ -173,6 +173,15 @@ def _asked(field: str, value: Any) -> str:
     return f"whether {name} is on"
 
 
+def known_by_key_only(compiled: CompiledDomain, table: str) -> bool:
+    """Whether a row of `table` nobody owns is asked about by its key alone: an entry of a catalog
+    the assistant cannot list by name (a flight, by its number), not a product or a person one
+    names. A customer knows such a key only from a record of theirs that refers to it (their
+    booking's flight)."""
+    return table not in {f.table for f in finder_tools(compiled)} and not _a_person(compiled, table) \
+        and _catalog_of(compiled, table) is None
+
+
 def _catalog_of(compiled: CompiledDomain, table: str) -> LookupPlan | None:
     """The lookup of `table` when it is a catalog the assistant can list (`LookupPlan.catalog`)."""
     return next((p for p in lookup_plans(compiled) if p.table == table and p.catalog), None)

@@ -343,6 +343,11 @@ class _Context:
                     continue
                 pk = c.tables[table].pk
                 rows = self._owned(table, self._table_rows(table, owner is not None), owner)
+                if owner is not None and L.known_by_key_only(c, table):
+                    # a flight asked about by its number: one of theirs (their booking's), not one
+                    # of nobody's they could not know the number of
+                    rows = [r for r in rows if self.owners.of(table, r) is not None
+                            or owner in self.owners.referred_by(table, r)]
                 if owner is not None and rows:  # which of theirs has the most of something: asked once
                     out.append(("*", table, lambda sb, rng, t=table, r=rows[0]: C.compare(c, t, r, sb, rng)))
                 for row in rows:
