@@ -370,3 +370,35 @@ def test_a_card_reported_misused_is_not_loosened_in_the_same_visit() -> None:
         assert not _reported_and_loosened(ctx, [lost], lower_limit)
     finally:
         sandbox.close()
+
+
+def test_a_setback_on_a_record_closed_since_is_no_note_for_a_person() -> None:
+    """"I was going to transfer $1,500 from my account to my other account but want to talk it
+    over" handed to a person after that account was closed and paid out in the same visit (round
+    61's runs, tau2 ...b8b3a81b3894): the latest setback's record ended by a later request leaves
+    nothing to talk over; another record closed does not."""
+    from gem_env.stages.tasks.session import _ended_since
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "transfer-money.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain)
+    c = check_domain(got)
+    owners = Owners(c)
+    ctx = SimpleNamespace(compiled=c, owners=owners)
+    accounts = owners.rows["accounts"]
+    sandbox = c.new_sandbox()
+    try:
+        def closed(row: dict) -> K.Built:
+            snap = sandbox.snapshot()
+            res = sandbox.call("close_account", {"account_id": row["account_id"], "reason": "no longer needed"})
+            sandbox.restore(snap)
+            assert res.ok, res.error
+            return K.Built(request=Request(goal="close", kind="complete"), record=("accounts", row),
+                           actions=[GoldAction(tool="close_account", arguments={"account_id": row["account_id"]},
+                                               ok=True, result=res.as_data())])
+        a, b = [r for r in accounts.values() if r["status"] == "open"][:2]
+        held = K.Built(request=Request(goal="transfer", kind="decline"), record=("accounts", a), actions=[])
+        assert _ended_since(ctx, [held, closed(a)])
+        assert not _ended_since(ctx, [held, closed(b)])
+        assert not _ended_since(ctx, [closed(a), held])  # closed before: the setback came after
+    finally:
+        sandbox.close()

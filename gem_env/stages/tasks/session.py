@@ -297,7 +297,7 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
         candidates = [c for c in candidates if not _hands_off(ctx, c[1])]
     said: dict[str, Any] = {"note": note, "about": setback.record[1] if setback and setback.record else None,
                             "offered": built[-1].request.kind == "refuse"} \
-        if kind == "complete" and (note := _what_happened(built)) else {}
+        if kind == "complete" and (note := _what_happened(built)) and not _ended_since(ctx, built) else {}
     last = len(built) == SIZE - 1
     # tools the session has not used yet first (stable); a request where the customer writes a
     # note (a handoff's summary) counts only after a request that did not go their way, where they
@@ -488,6 +488,23 @@ def _what_happened(built: list[K.Built]) -> str | None:
         return f"I wanted to {want} but was told no because {turned.group(1)} {turned.group(2)} {turned.group(3)}"
     return f"I wanted to {want} but was told I don't qualify" if values else \
         f"I wanted to {want} but was told it can't be done"
+
+
+def _ended_since(ctx: "_Context", built: list[K.Built]) -> bool:
+    """Whether the record of the session's latest setback (`_setback`) was ended by a later request
+    (closed, cancelled: `ENDED`): a transfer from an account held back to talk over, the account
+    then closed, is nothing to hand a person a note about ("I was going to transfer $1,500 from my
+    account but want to talk it over", of an account paid out and closed)."""
+    at = max((i for i, b in enumerate(built) if _setback(b)), default=None)
+    record = built[at].record if at is not None else None
+    if record is None:
+        return False
+    table, row = record
+    pk = ctx.compiled.tables[table].pk
+    key = str(row.get(pk))
+    return any(ctx.compiled.tools[a.tool].writes and a.ok and isinstance(a.result, dict)
+               and str(a.arguments.get(pk, a.result.get(pk))) == key and a.result.get("status") in ENDED
+               for b in built[at + 1:] for a in b.actions if a.tool in ctx.compiled.tools)
 
 
 def _setback(b: K.Built) -> bool:
