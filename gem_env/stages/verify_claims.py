@@ -463,7 +463,10 @@ def _date_worked_out(claim: dict[str, Any], messages: list[dict[str, Any]], extr
     periods = {p for text in policy for n, unit in _PERIOD.findall(text) if (p := _period(n, unit))[1] >= 2}
     if not periods:
         return False
-    target = dt.date.fromisoformat(value)
+    try:
+        target = dt.date.fromisoformat(value)
+    except ValueError:  # "February 30": no day to work out, a date no source holds
+        return False
     records = [message_text(m) for m in messages if m.get("role") == "tool"] + extra
     for day in {d for text in policy + records for d in _days_in(text)}:
         try:
