@@ -97,3 +97,34 @@ def test_pass_hat_k_says_how_many_tasks_it_averages_over() -> None:
     assert "all pass^3 over 1 of 4 tasks" in table
     row = next(line for line in table.splitlines() if line.startswith("domain d"))
     assert "%" not in row and "nan" not in row  # no scored episode: no 0.0% success
+
+
+def test_a_cards_last_digits_and_a_house_number_said_wrong_are_made_up() -> None:
+    from gem_env.stages.verify_claims import ungrounded
+    reply = '{"card_id":"CRD-1","last4":"3968","address":"2974 Williams Isle Apt. 653","city":"Joshuabury"}'
+
+    def said(text: str) -> list[dict[str, Any]]:
+        return ungrounded([{"role": "system", "content": "You help customers of our bank."},
+                           {"role": "user", "content": "Please move my card's address."},
+                           {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
+                            "function": {"name": "get_card", "arguments": "{}"}}]},
+                           {"role": "tool", "tool_call_id": "c1", "content": reply},
+                           {"role": "assistant", "content": text}])
+
+    assert said("Your card ending in 3968 is sent to 2974 Williams Isle Apt. 653. You have 2 Platinum Reserve Accounts.") == []
+    wrong = said("Your card ending in 5079 is sent to 3074 Williams Isle Apt. 653.")
+    assert [(x["kind"], x["said"]) for x in wrong] == [("digits", "ending in 5079"), ("street", "3074 Williams Isle Apt")]
+
+
+def test_a_timed_out_endpoint_is_said_to_have_timed_out() -> None:
+    import httpx
+    import openai
+    from gem_env.llm.retry import describe
+    request = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
+    try:
+        try:
+            raise httpx.ReadTimeout("", request=request)
+        except httpx.ReadTimeout as cause:
+            raise openai.APIConnectionError(request=request) from cause
+    except openai.APIConnectionError as exc:
+        assert describe(exc) == "request timed out (ReadTimeout)"

@@ -51,12 +51,28 @@ _NUMBER = re.compile(r"(?<![\w.:-])\d[\d,]*(?:\.\d+)?")  # not a date's month or
 def claims(text: str) -> list[tuple[str, str, str]]:
     """(kind, value, as said) of each checkable value in an assistant message: amounts and
     percentages (the number, normalised), dates (ISO; any way the agent wrote one with its year),
-    record ids."""
+    record ids, a card's or account's last digits ("ending in 3968") and a street address's house
+    number ("2974 Williams Isle")."""
     out = [("number", _plain(m.group(1)), m.group(0)) for m in _MONEY.finditer(text)]
     out += [("number", _plain(m.group(1)), m.group(0)) for m in _PERCENT.finditer(text)]
     out += [("date", _iso(*m.groups()), m.group(0)) for m in _DATE.finditer(canonical(text))]
     out += [("id", m.group(0), m.group(0)) for m in _ID.finditer(text)]
+    out += [("digits", m.group(1), m.group(0)) for m in _ENDING.finditer(text)]
+    out += [("street", m.group(0), m.group(0)) for m in _STREET.finditer(text)]
     return out
+
+
+_ENDING = re.compile(r"\bending in (\d{4})\b")
+#: a house number and the street's name after it: "2974 Williams Isle", "83065 Randy Isle"
+_STREET = re.compile(r"(?<![\w$.,-])\d{1,6} [A-Z][a-z]+(?: [A-Z][a-z]+){1,2}\b")
+
+
+def _street_holds(value: str, sources: list[str]) -> bool:
+    """A house number is checked only where a source gives that street a number: the street said
+    with another number is made up ("3074 Williams Isle" for 2974); "2 Platinum Reserve" names none."""
+    number, street = value.split(" ", 1)
+    numbered = [re.findall(rf"(?<![\w.])(\d+) {re.escape(street)}\b", s) for s in sources]
+    return not any(numbered) or any(number in found for found in numbered)
 
 
 def _iso(month: str, day: str, year: str) -> str:
@@ -76,6 +92,8 @@ def _holds(kind: str, value: str, text: str) -> bool:
         return said(value, text)
     if kind == "date":
         return value in text or date_words(value) in text
+    if kind == "digits":
+        return re.search(rf"(?<![\d.,]){value}(?![\d,]|\.\d)", text) is not None
     return re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text) is not None
 
 
@@ -89,7 +107,10 @@ def ungrounded(messages: list[dict[str, Any]], extra: list[str] = ()) -> list[di
         if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
             continue
         for kind, value, as_said in claims(m["content"]):
-            if any(_holds(kind, value, s) for s in sources):
+            if kind == "street":
+                if _street_holds(value, sources):
+                    continue
+            elif any(_holds(kind, value, s) for s in sources):
                 continue
             if kind == "date" and any(date_words(value) in canonical(s) for s in people):
                 continue
