@@ -128,3 +128,22 @@ def test_a_timed_out_endpoint_is_said_to_have_timed_out() -> None:
             raise openai.APIConnectionError(request=request) from cause
     except openai.APIConnectionError as exc:
         assert describe(exc) == "request timed out (ReadTimeout)"
+
+
+def test_a_status_read_before_a_later_change_is_told_of_its_own_record() -> None:
+    """One user turn holding a whole session (TRL's): a lookup told after an unrelated change is
+    the lookup's record's status; the changed record's state said wrong is still caught."""
+    from gem_env.stages.verify_claims import wrong_states
+
+    def call(i: str, name: str) -> dict[str, Any]:
+        return {"role": "assistant", "content": None,
+                "tool_calls": [{"id": i, "type": "function", "function": {"name": name, "arguments": "{}"}}]}
+
+    head = [{"role": "user", "content": "Check claim CLM-74496, then cancel booking BKN-12360."},
+            call("a", "get_claim"), {"role": "tool", "tool_call_id": "a", "content": '{"claim_id":"CLM-74496","status":"open"}'},
+            call("b", "cancel_booking"),
+            {"role": "tool", "tool_call_id": "b", "content": '{"booking_id":"BKN-12360","status":"cancelled"}'}]
+    told = "Claim CLM-74496's status shows open. Booking BKN-12360 is cancelled."
+    assert wrong_states([*head, {"role": "assistant", "content": told}], {"cancel_booking"}) == []
+    wrong = "Booking BKN-12360 now shows as open."
+    assert [x["value"] for x in wrong_states([*head, {"role": "assistant", "content": wrong}], {"cancel_booking"})] == ["open"]

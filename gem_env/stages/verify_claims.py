@@ -121,11 +121,15 @@ def ungrounded(messages: list[dict[str, Any]], extra: list[str] = ()) -> list[di
 def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[str, Any]]:
     """A change's result said wrong: after a write (since the user last spoke), a state the assistant
     says the record now has that no reply from the write on holds, where some reply of the
-    conversation knows it as a status ("It now shows as closed" when the freeze replied "frozen")."""
+    conversation knows it as a status ("It now shows as closed" when the freeze replied "frozen").
+    A state said of a record the message names by id is the one the latest reply showing it gave
+    (a lookup told after a later, unrelated change: one user turn holding a whole session)."""
     known: set[str] = set()
-    for m in messages:
+    shown: list[tuple[int, Any, str, str]] = []
+    for i, m in enumerate(messages):
         if m.get("role") == "tool":
             _statuses(_json(message_text(m)), known)
+            _status_records(_json(message_text(m)), i, shown)
     missing, turn, wrote = [], set(), False
     for i, m in enumerate(messages):
         role = m.get("role")
@@ -140,6 +144,9 @@ def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[
                 for found in _STATE_SAID.finditer(m["content"]):
                     words = found.group(1).lower()
                     state = next((w for w in (words, words.split()[0]) if w in known), None)
+                    named = _ID.findall(m["content"], 0, found.start())
+                    if named and _latest_status(shown, named[-1], i) == state:
+                        continue
                     if state is not None and state not in turn:
                         missing.append({"kind": "state", "value": state, "said": found.group(0), "at": i})
     return missing
@@ -376,6 +383,11 @@ def _status_records(value: Any, at: int, into: list[tuple[int, Any, str, str]]) 
     elif isinstance(value, list):
         for v in value:
             _status_records(v, at, into)
+
+
+def _latest_status(shown: list[tuple[int, Any, str, str]], ident: str, before: int) -> str | None:
+    """The status the latest reply before message `before` showing record `ident` gave it."""
+    return next((status for at, key, _, status in reversed(shown) if at < before and key == ident), None)
 
 
 def _is_status(name: str) -> bool:
