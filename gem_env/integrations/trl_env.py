@@ -49,11 +49,12 @@ def python_type(schema: dict[str, Any]) -> Any:
 
 
 def request_text(task: Task) -> str:
-    """The user's whole session in one message: each request's goal and the facts the user knows."""
+    """The user's whole session in one message: each request in the user's words (its `intent`:
+    never the id of a record the agent must find, which the goal names) and the facts the user knows."""
     parts = []
     for request in task.scenario.session():
         facts = "; ".join(f"{humanize(k)}: {v}" for k, v in request.knows.items())
-        parts.append(f"{request.goal.rstrip('.')}." + (f" Details: {facts}." if facts else ""))
+        parts.append(f"{(request.intent or request.goal).rstrip('.')}." + (f" Details: {facts}." if facts else ""))
     return " ".join(parts) if len(parts) == 1 else " ".join(f"({i}) {p}" for i, p in enumerate(parts, 1))
 
 

@@ -92,10 +92,15 @@ def _verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain
 def _in_other_words(change: dict[str, Any]) -> bool:
     """A row the gold replay wrote alike but for free text (`FREE_TEXT`: a hand-off's summary), which
     both sides wrote: the same state in other words. An agent writes a colleague's note in its own
-    words, so none is held to the gold's letter; the note must still be there."""
+    words, so none is held to the gold's letter; the note must still say something (three words at
+    least: "." or "n/a" tells a colleague nothing)."""
     fields = change.get("fields") or {}
     return change.get("change") == "changed" and bool(fields) and all(
-        FREE_TEXT.search(name) and all(isinstance(v, str) and v.strip() for v in pair) for name, pair in fields.items())
+        FREE_TEXT.search(name) and all(isinstance(v, str) and len(_WORDS.findall(v)) >= 3 for v in pair)
+        for name, pair in fields.items())
+
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
 def spoken(messages: list[dict[str, Any]]) -> list[tuple[int, str]]:
