@@ -195,13 +195,20 @@ def format_table(report: dict[str, Any]) -> str:
     width = min(max(map(len, names)), 48)
     lines = [f"{'':{width}} {'tasks':>6} {'episodes':>8} {'success':>8} " + " ".join(f"{c:>8}" for c in cols)]
 
+    fewer: list[str] = []  # rows whose pass^k leaves out tasks with fewer than k scored trials
+
     def row(name: str, g: dict[str, Any]) -> str:
-        vals = " ".join(f"{g.get(c, float('nan')):>8.3f}" for c in cols)
-        return f"{name[:width]:{width}} {g['tasks']:>6} {g['episodes']:>8} {g['success_rate']:>8.1%} {vals}"
+        vals = " ".join(f"{g[c]:>8.3f}" if c in g else f"{'-':>8}" for c in cols)
+        success = f"{g['success_rate']:>8.1%}" if g["episodes"] else f"{'-':>8}"
+        fewer.extend(f"{name} pass^{k} over {g[f'pass^{k}_tasks']} of {g['tasks']} tasks" for k in ks
+                     if g.get(f"pass^{k}_tasks", g["tasks"]) < g["tasks"])
+        return f"{name[:width]:{width}} {g['tasks']:>6} {g['episodes']:>8} {success} {vals}"
 
     lines.append(row("all", report["overall"]))
     lines += [row(f"domain {n}", g) for n, g in report["by_domain"].items()]
     lines += [row(f"category {n}", g) for n, g in report["by_category"].items()]
+    if fewer:
+        lines.append("averaged over fewer tasks (the others have fewer scored trials than k): " + "; ".join(fewer))
     tc, costs = report["tool_calls"], report["costs"]
     llm = {k: sum(c.get(k, 0) for c in costs["llm"].values()) for k in COST_KEYS}
     unreported = (f" (the server reported no token counts for {llm['calls_without_tokens']} of the "

@@ -28,9 +28,11 @@ def pass_hat_k(n: int, c: int, k: int) -> float:
 
 
 def mean_over_tasks(counts: Iterable[tuple[int, int]], k: int) -> dict[str, float]:
-    """`pass@k` and `pass^k` averaged over tasks given as (n, c); tasks with n < k are skipped."""
+    """`pass@k` and `pass^k` averaged over tasks given as (n, c), and how many tasks they average
+    over (``pass^k_tasks``): tasks with n < k (trials lost to infrastructure errors) are skipped."""
     usable = [(n, c) for n, c in counts if n >= k]
     if not usable:
         return {}
     return {f"pass@{k}": sum(pass_at_k(n, c, k) for n, c in usable) / len(usable),
-            f"pass^{k}": sum(pass_hat_k(n, c, k) for n, c in usable) / len(usable)}
+            f"pass^{k}": sum(pass_hat_k(n, c, k) for n, c in usable) / len(usable),
+            f"pass^{k}_tasks": len(usable)}

@@ -58,7 +58,8 @@ def test_a_summary_in_other_words_is_the_same_hand_off_and_a_missing_one_is_not(
         own = _final_state(compiled, task, _with_handoff(traj.messages, summary="Customer could not freeze a card "
                                                          "and would like someone to look at it."))
         assert own.passed and "free_text_in_other_words" in own.evidence, own
-        assert not _final_state(compiled, task, _with_handoff(traj.messages, summary=" ")).passed
+        for empty in (" ", ".", "n/a", "See above."):  # a note that tells a colleague nothing
+            assert not _final_state(compiled, task, _with_handoff(traj.messages, summary=empty)).passed, empty
         other = next(iter(sorted(compiled.new_sandbox().dump(["customers"])["customers"])))
         args = [json.loads(c["function"]["arguments"]) for m in traj.messages for c in m.get("tool_calls") or []
                 if c["function"]["name"] == "transfer_to_human_agent"]

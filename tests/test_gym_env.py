@@ -340,14 +340,20 @@ async def test_sync_env_works_inside_a_running_loop(run_dir: Path) -> None:
 
 
 def test_llm_agent_episode_against_the_fake_server(run_dir: Path, task_set) -> None:
-    """A model that calls the gold tools, then tells the results, earns reward 1."""
+    """A model that calls the gold tools, asking the customer's yes before the change, then tells
+    the results, earns reward 1."""
     from gem_env.agents.llm_agent import LLMAgent
     from gem_env.llm import LLMClient, LLMConfig
     from gem_env.backends import make_agent
 
     tasks, domains = task_set
     task = next(t for t in tasks if t.kind == "write" and t.domain == "shop")
-    replies = [ToolCalls([ToolCall(a.tool, a.arguments)]) for a in task.gold_actions]
+    writes = {n for n, tool in domains[task.domain].tools.items() if tool.writes}
+    replies: list[Any] = []
+    for a in task.gold_actions:
+        if a.tool in writes and not any(isinstance(r, Text) for r in replies):
+            replies.append(Text("I'm about to make that change. Shall I go ahead?"))
+        replies.append(ToolCalls([ToolCall(a.tool, a.arguments)]))
     replies.append(Text("All done. " + " ".join(task.required_outputs.values())))
     env = make_env(run_dir)
     with FakeOpenAIServer(replies) as server:

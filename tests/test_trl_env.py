@@ -103,3 +103,19 @@ def test_trl_schema_extraction_where_installed(run_dir: Path, write_task) -> Non
             assert mine["type"] == spec["type"] and mine.get("enum") == spec.get("enum")
             # transformers needs a description per argument: ours, else the argument's name in words
             assert mine.get("description") == (spec.get("description") or arg.replace("_", " "))
+
+
+def test_reset_never_names_a_record_the_user_does_not_know(run_dir: Path) -> None:
+    """The request is said in the user's words: the id of a record the agent must find (the goal's)
+    is not handed to the policy unless the user knows it."""
+    import re
+    from gem_env.integrations.trl_env import request_text
+    tasks, _ = load_task_set(run_dir)
+    checked = 0
+    for task in tasks:
+        known = {str(v) for r in task.scenario.session() for v in r.knows.values()}
+        for r in task.scenario.session():
+            hidden = {i for i in re.findall(r"\b[A-Z]{2,5}-\d{3,}\b", r.goal) if i not in known and i not in (r.intent or "")}
+            checked += bool(hidden)
+            assert not hidden & set(re.findall(r"\b[A-Z]{2,5}-\d{3,}\b", request_text(task)))
+    assert checked, "some goal names a record the user must have found"

@@ -13,8 +13,9 @@ its JSON schema, each running the call through the same `Episode` as the gym env
 There are no user turns inside TRL's tool loop, so ``reset`` states the whole request at once: the
 user's goal(s) and everything the user knows; tasks judged on the user's replies (a declined
 confirmation, a question of which record) are left out. ``get_reward(completion=None)`` replays the episode
-through `verify` and returns 1.0 when every check passes except ``ended_by_user`` (no simulated user
-closes a TRL rollout); pass the model's final answer as ``completion`` so that the facts a read task
+through `verify` and returns 1.0 when every check passes except ``ended_by_user`` and
+``confirmed_before_write`` (no simulated user closes a TRL rollout or answers a confirmation: the
+request given at reset is the go-ahead); pass the model's final answer as ``completion`` so that the facts a read task
 must tell can be checked.
 """
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ..stages.tasks import Task
 from ..stages.verify import verify
 from ..tools import CompiledDomain
 
-UNCHECKED = frozenset({"ended_by_user"})
+UNCHECKED = frozenset({"ended_by_user", "confirmed_before_write"})
 RESERVED = frozenset({"reset", "get_reward", "close"})
 _JSON_TYPES: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool, "object": dict}
 
@@ -48,11 +49,12 @@ def python_type(schema: dict[str, Any]) -> Any:
 
 
 def request_text(task: Task) -> str:
-    """The user's whole session in one message: each request's goal and the facts the user knows."""
+    """The user's whole session in one message: each request in the user's words (its `intent`:
+    never the id of a record the agent must find, which the goal names) and the facts the user knows."""
     parts = []
     for request in task.scenario.session():
         facts = "; ".join(f"{humanize(k)}: {v}" for k, v in request.knows.items())
-        parts.append(f"{request.goal.rstrip('.')}." + (f" Details: {facts}." if facts else ""))
+        parts.append(f"{(request.intent or request.goal).rstrip('.')}." + (f" Details: {facts}." if facts else ""))
     return " ".join(parts) if len(parts) == 1 else " ".join(f"({i}) {p}" for i, p in enumerate(parts, 1))
 
 
@@ -135,7 +137,7 @@ class GemTRLEnvironment:
         return replies[0]["content"]
 
     def get_reward(self, completion: str | None = None) -> float:
-        """1.0 when the episode passes verification (all checks but ``ended_by_user``), else 0.0."""
+        """1.0 when the episode passes verification (all checks but `UNCHECKED`), else 0.0."""
         if self._episode is None:
             return 0.0
         messages = list(self._episode.messages)

@@ -30,7 +30,10 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return "request timed out"
     if isinstance(exc, openai.APIConnectionError):
-        return _first_line(f"connection failed: {exc.__cause__ or exc}")
+        cause = exc.__cause__ or exc
+        if "Timeout" in type(cause).__name__:  # httpx's ReadTimeout, ConnectTimeout: no message of their own
+            return f"request timed out ({type(cause).__name__})"
+        return _first_line(f"connection failed: {str(cause) or type(cause).__name__}")
     if isinstance(exc, StalledGeneration):
         return _first_line(f"stalled: {exc}")
     if isinstance(exc, MalformedResponse):

@@ -16,6 +16,7 @@ from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
 from .verify_claims import claims_check
+from .verify_confirm import confirmed_check
 from .verify_kinds import kind_checks
 from .verify_reuse import RecordedCall, ReusingSandbox
 from .verify_text import message_text, said, spoken_forms
@@ -34,11 +35,24 @@ def tool_calls(messages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]
 def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
            recorded: list[RecordedCall] | None = None) -> Verification:
     """``recorded``: the episode's own sandbox calls (`Episode.recorded_calls`); the replay reuses
-    the results of its reads where the state digest matches (`verify_reuse`), same verdicts."""
+    the results of its reads where the state digest matches (`verify_reuse`), same verdicts.
+
+    Whatever a conversation holds, verification answers: a message it cannot judge fails the
+    episode with the error as evidence (`verification_error`), so one episode never ends a
+    training run, an eval or a synthesis run."""
+    try:
+        return _verify(task, messages, compiled, recorded)
+    except Exception as e:  # noqa: BLE001 - the episode fails, the run goes on
+        return Verification(passed=False, checks=[Check(name="verification_error", passed=False,
+                                                        evidence={"error": f"{type(e).__name__}: {e}"})])
+
+
+def _verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
+            recorded: list[RecordedCall] | None) -> Verification:
     checks: list[Check] = []
     with scratch_sandbox(compiled) as sandbox:  # a pooled copy of the template, rewound afterwards
         replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
-        invalid, unexecuted, mismatched = [], [], []
+        invalid, unexecuted, mismatched, changes = [], [], [], []
         tools = sandbox if recorded is None else ReusingSandbox(sandbox, recorded)
         planned = PlannedTools(tools, task.plan)  # type: ignore[arg-type]
         for i, call in tool_calls(messages):
@@ -46,6 +60,8 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
             result = planned.call(fn.get("name"), fn.get("arguments") or "{}", messages[:i])
             if result.error_kind in ("unknown_tool", "invalid_arguments"):
                 invalid.append({"tool": fn.get("name"), "error": result.error})
+            elif result.ok and compiled.tools[fn["name"]].writes:
+                changes.append((i, fn["name"]))
             if call.get("id") not in replies:
                 unexecuted.append({"tool": fn.get("name"), "id": call.get("id")})
             elif not same_reply(replies[call.get("id")], result.content):
@@ -67,6 +83,7 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
         checks.append(claims_check(task, messages, sandbox))  # last: it may run the withheld writes
     checks.extend(_output_checks(task, messages))
     checks.extend(kind_checks(task, messages, compiled))
+    checks.append(confirmed_check(messages, changes))
     checks.append(_ended_check(messages))
     checks.extend(variant_checks(task, messages, said))
     return Verification(passed=all(c.passed for c in checks), checks=checks)
@@ -75,10 +92,15 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
 def _in_other_words(change: dict[str, Any]) -> bool:
     """A row the gold replay wrote alike but for free text (`FREE_TEXT`: a hand-off's summary), which
     both sides wrote: the same state in other words. An agent writes a colleague's note in its own
-    words, so none is held to the gold's letter; the note must still be there."""
+    words, so none is held to the gold's letter; the note must still say something (three words at
+    least: "." or "n/a" tells a colleague nothing)."""
     fields = change.get("fields") or {}
     return change.get("change") == "changed" and bool(fields) and all(
-        FREE_TEXT.search(name) and all(isinstance(v, str) and v.strip() for v in pair) for name, pair in fields.items())
+        FREE_TEXT.search(name) and all(isinstance(v, str) and len(_WORDS.findall(v)) >= 3 for v in pair)
+        for name, pair in fields.items())
+
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
 def spoken(messages: list[dict[str, Any]]) -> list[tuple[int, str]]:

@@ -51,12 +51,28 @@ _NUMBER = re.compile(r"(?<![\w.:-])\d[\d,]*(?:\.\d+)?")  # not a date's month or
 def claims(text: str) -> list[tuple[str, str, str]]:
     """(kind, value, as said) of each checkable value in an assistant message: amounts and
     percentages (the number, normalised), dates (ISO; any way the agent wrote one with its year),
-    record ids."""
+    record ids, a card's or account's last digits ("ending in 3968") and a street address's house
+    number ("2974 Williams Isle")."""
     out = [("number", _plain(m.group(1)), m.group(0)) for m in _MONEY.finditer(text)]
     out += [("number", _plain(m.group(1)), m.group(0)) for m in _PERCENT.finditer(text)]
     out += [("date", _iso(*m.groups()), m.group(0)) for m in _DATE.finditer(canonical(text))]
     out += [("id", m.group(0), m.group(0)) for m in _ID.finditer(text)]
+    out += [("digits", m.group(1), m.group(0)) for m in _ENDING.finditer(text)]
+    out += [("street", m.group(0), m.group(0)) for m in _STREET.finditer(text)]
     return out
+
+
+_ENDING = re.compile(r"\bending in (\d{4})\b")
+#: a house number and the street's name after it: "2974 Williams Isle", "83065 Randy Isle"
+_STREET = re.compile(r"(?<![\w$.,-])\d{1,6} [A-Z][a-z]+(?: [A-Z][a-z]+){1,2}\b")
+
+
+def _street_holds(value: str, sources: list[str]) -> bool:
+    """A house number is checked only where a source gives that street a number: the street said
+    with another number is made up ("3074 Williams Isle" for 2974); "2 Platinum Reserve" names none."""
+    number, street = value.split(" ", 1)
+    numbered = [re.findall(rf"(?<![\w.])(\d+) {re.escape(street)}\b", s) for s in sources]
+    return not any(numbered) or any(number in found for found in numbered)
 
 
 def _iso(month: str, day: str, year: str) -> str:
@@ -76,6 +92,8 @@ def _holds(kind: str, value: str, text: str) -> bool:
         return said(value, text)
     if kind == "date":
         return value in text or date_words(value) in text
+    if kind == "digits":
+        return re.search(rf"(?<![\d.,]){value}(?![\d,]|\.\d)", text) is not None
     return re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text) is not None
 
 
@@ -89,7 +107,10 @@ def ungrounded(messages: list[dict[str, Any]], extra: list[str] = ()) -> list[di
         if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
             continue
         for kind, value, as_said in claims(m["content"]):
-            if any(_holds(kind, value, s) for s in sources):
+            if kind == "street":
+                if _street_holds(value, sources):
+                    continue
+            elif any(_holds(kind, value, s) for s in sources):
                 continue
             if kind == "date" and any(date_words(value) in canonical(s) for s in people):
                 continue
@@ -100,11 +121,15 @@ def ungrounded(messages: list[dict[str, Any]], extra: list[str] = ()) -> list[di
 def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[str, Any]]:
     """A change's result said wrong: after a write (since the user last spoke), a state the assistant
     says the record now has that no reply from the write on holds, where some reply of the
-    conversation knows it as a status ("It now shows as closed" when the freeze replied "frozen")."""
+    conversation knows it as a status ("It now shows as closed" when the freeze replied "frozen").
+    A state said of a record the message names by id is the one the latest reply showing it gave
+    (a lookup told after a later, unrelated change: one user turn holding a whole session)."""
     known: set[str] = set()
-    for m in messages:
+    shown: list[tuple[int, Any, str, str]] = []
+    for i, m in enumerate(messages):
         if m.get("role") == "tool":
             _statuses(_json(message_text(m)), known)
+            _status_records(_json(message_text(m)), i, shown)
     missing, turn, wrote = [], set(), False
     for i, m in enumerate(messages):
         role = m.get("role")
@@ -119,6 +144,9 @@ def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[
                 for found in _STATE_SAID.finditer(m["content"]):
                     words = found.group(1).lower()
                     state = next((w for w in (words, words.split()[0]) if w in known), None)
+                    named = _ID.findall(m["content"], 0, found.start())
+                    if named and _latest_status(shown, named[-1], i) == state:
+                        continue
                     if state is not None and state not in turn:
                         missing.append({"kind": "state", "value": state, "said": found.group(0), "at": i})
     return missing
@@ -357,6 +385,11 @@ def _status_records(value: Any, at: int, into: list[tuple[int, Any, str, str]]) 
             _status_records(v, at, into)
 
 
+def _latest_status(shown: list[tuple[int, Any, str, str]], ident: str, before: int) -> str | None:
+    """The status the latest reply before message `before` showing record `ident` gave it."""
+    return next((status for at, key, _, status in reversed(shown) if at < before and key == ident), None)
+
+
 def _is_status(name: str) -> bool:
     return name == "status" or name.endswith("_status")
 
@@ -463,7 +496,10 @@ def _date_worked_out(claim: dict[str, Any], messages: list[dict[str, Any]], extr
     periods = {p for text in policy for n, unit in _PERIOD.findall(text) if (p := _period(n, unit))[1] >= 2}
     if not periods:
         return False
-    target = dt.date.fromisoformat(value)
+    try:
+        target = dt.date.fromisoformat(value)
+    except ValueError:  # "February 30": no day to work out, a date no source holds
+        return False
     records = [message_text(m) for m in messages if m.get("role") == "tool"] + extra
     for day in {d for text in policy + records for d in _days_in(text)}:
         try:
