@@ -49,7 +49,7 @@ from .listings import listings, shown_whole
 from .prechecks import (NoDatabase, as_said, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
                         Recollection, Stale, opened as was_opened, records, rule_cited, rule_fields, rule_records,
                         prices_moved, since_write, sums_due, waiting_changes)
-from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
+from .understanding import (GOING_ON, NO, SAID_WHY, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given, unthanked)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's for the booking from Lake Jacob")
@@ -720,7 +720,8 @@ class WorkflowAgent:
                 called += [e for e in entries if k in known and str(e[2].get(own)) == str(known[k])]
             missing = [k for k in missing if k not in known]
             for k in [k for k in missing if FREE_TEXT.search(k)]:
-                if (note := self._note(plan, turn)) is not None:  # the assistant writes it, not the customer
+                # what the customer said it is about with the request, else the assistant writes it itself
+                if (note := _why_said(turn)) is not None or (note := self._note(plan, turn)) is not None:
                     known[k] = env[k] = note
                     missing.remove(k)
             if self._handoff is not None and plan.workflow.name == self._handoff[0]:
@@ -1984,6 +1985,18 @@ def _doing(action: str) -> str:
 _REASON_TAIL = re.compile(r" (?:because|due to)\b.*$")
 _MAKES = frozenset("open start book issue add apply".split())
 _PERSON_FIELD = re.compile(r"\bthe (?:customer|member|patient|user|client|guest)(?:'s)? (\w+)$")
+
+
+def _why_said(turn: _Turn) -> str | None:
+    """What the customer said, with the open request, it is about (`SAID_WHY`: "The thing is, I do not
+    recognise a charge on my card CRD-1."), or None."""
+    for m in turn.segment:
+        if m.get("role") != "user":
+            continue
+        for sentence in S.SENTENCE_BREAK.split(m.get("content") or ""):
+            if (said := SAID_WHY.match(sentence.strip())) is not None:
+                return said["why"]
+    return None
 
 
 def _only_thanks(text: str) -> bool:

@@ -100,3 +100,40 @@ def test_a_bag_change_says_the_price_before_the_yes() -> None:
     said = _say_and_run(agent, sandbox, [], f"Hi, I'd like to change my booking {booking} to {bags + 1} bags. "
                                             f"My email is {email}.")
     assert "$35 for the first extra bag and $50 for each one after it" in said and said.endswith("?"), said
+
+
+def test_a_handoff_joined_to_a_chain_says_why_and_the_assistant_need_not_ask() -> None:
+    """A hand-off chained onto a session came with no reason: the assistant asked "What's it about, for a
+    short summary?" (154 of 246 refined support sessions); the customer now says it with the request, and
+    the assistant's note is their words."""
+    import random
+    import re
+
+    from gem_env.agents.understanding import SAID_WHY
+    from gem_env.simulators import phrases as P
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.refine.base import Part
+    from gem_env.stages.refine.chain import _says_why
+
+    bank = _domain("bank/freeze-a-card.md")
+    sandbox = Sandbox(bank)
+    card, email = sandbox.conn.execute("SELECT k.card_id, c.email FROM cards k JOIN customers c USING(customer_id)"
+                                       " ORDER BY k.card_id").fetchone()
+    handoff = next(w for w in bank.domain.workflows if w.category == "handoff")
+    why = f"I do not recognise a charge on my card {card}"
+    knows = {"card_id": card, "summary": why}
+    request = Request(goal=f"pass my question about my card {card} to a person",
+                      intent="pass my question about my card to a person", knows=knows, opening=["card_id"])
+    part = _says_why(Part(handoff.name, dict(knows), Scenario(goal=request.goal, knows=knows, opening=["card_id"],
+                                                               requests=[request])))
+    assert part.scenario.requests[0].opening == ["card_id", "summary"] and "summary" in part.scenario.opening
+    for k, phrase in enumerate(P.WHY_UP_FRONT):  # every way the customer says it is read as the note
+        said = ScriptedUser._volunteered("summary", why, request.intent, random.Random(k), ["summary"])
+        assert said in {p.format(v=why) for p in P.WHY_UP_FRONT}, said
+        assert SAID_WHY.match(phrase.format(v=why))["why"] == why
+    agent = WorkflowAgent(bank)
+    said = _say_and_run(agent, sandbox, [], f"I'd like to talk to a person about my card {card}. "
+                                            f"{P.WHY_UP_FRONT[0].format(v=why)} My email is {email}.")
+    assert not re.search(r"what it's about|what's it about|briefly", said, re.IGNORECASE), said
+    assert "recognise a charge" in said and said.endswith("?"), said
