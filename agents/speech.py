@@ -481,7 +481,9 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
         # (not where "them" is the customer after someone else's "they": "because they sent them the wrong item")
         rest, colon, rule = told.group(2).rstrip(".!").partition(": ")  # (after a colon: the service's rule,
         # whose "they" is not the customer: "pending transactions can't be disputed; wait until they post")
-        rest = rest if re.search(r"\bthem\b", rest) else _THEY_WORDS.sub(lambda m: _THEY_YOU[m[0].lower()], rest)
+        # (a "them" with no "they" before it is the customer: "what the doctor told them at their visit")
+        rest = rest if re.search(r"\bthey(?:'\w+)?\b.*\bthem\b", rest) \
+            else _THEY_WORDS.sub(lambda m: _THEY_YOU[m[0].lower()], rest)
         rest += colon + rule
         rest = re.sub(r"\bwants to\b", "want to", rest)
         rest = re.sub(r"\b(but|and) was\b", r"\1 were", rest)

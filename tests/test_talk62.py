@@ -137,3 +137,13 @@ def test_a_handoff_joined_to_a_chain_says_why_and_the_assistant_need_not_ask() -
                                             f"{P.WHY_UP_FRONT[0].format(v=why)} My email is {email}.")
     assert not re.search(r"what it's about|what's it about|briefly", said, re.IGNORECASE), said
     assert "recognise a charge" in said and said.endswith("?"), said
+
+
+def test_a_note_on_the_customer_is_said_to_them_as_theirs_all_through() -> None:
+    """"with a note that you have a question about what the doctor told them at their visit": a "them"
+    with no "they" before it is the customer too; someone else's "they ... them" stays."""
+    said = S._noted({"summary": "The customer has a question about what the doctor told them at their visit VST-1"},
+                    "pass your question about your visit VST-1 to a person")
+    assert said == ("summary", "that you have a question about what the doctor told you at your visit VST-1"), said
+    said = S._noted({"summary": "The customer wanted a refund because they sent them the wrong item"}, "x")
+    assert said == ("summary", "that you wanted a refund because they sent them the wrong item"), said
