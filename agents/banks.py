@@ -451,6 +451,12 @@ NOT_YOURS = ["I can't find {noun} {v} among your records, so I can't share its d
              "{Noun} {v} doesn't appear under your name, so I'm not able to tell you about it. Could you double-check "
              "the {x}?",
              "I'm sorry, {noun} {v} isn't one of yours, so I can't go into it. Could you check the {x} again?"]
+# ... and the customer asked to change it: nothing of it is said, nothing changed
+NOT_YOURS_TO_CHANGE = ["I can't find {noun} {v} among your records, so I can't make any changes to it. Could you check "
+                       "the {x}?",
+                       "{Noun} {v} doesn't appear under your name, so I'm not able to change it. Could you double-check "
+                       "the {x}?",
+                       "I'm sorry, {noun} {v} isn't one of yours, so I can't act on it. Could you check the {x} again?"]
 FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
           "Something went wrong on our side: {error}", "That didn't work, I'm afraid: {error}",
           "The system turned that down: {error}"]

@@ -25,7 +25,12 @@ _OUTCOME = re.compile(
     r"|\bcredit(?:ed)?\b|\bwe(?:'ll| will)\b|\byou(?:'ll| will)\b|\byou (?:receive|get|see)\b|\bwe (?:also |then )?"
     r"(?:give|send|email|reply|respond|notify|review|contact|freeze|issue|process|credit|refund|mail|replace|keep"
     r"|investigate|charge|ship|waive|deliver|call|text|hold|release|post|apply)\b"
-    r"|\bconfirmation\b|\bnotif", re.IGNORECASE)
+    r"|\bconfirmation\b|\bnotif|^[A-Z][a-z]+ (?:the|your) (?:prices?|fees?|costs?|charges?):\s*[$\u20ac\u00a3]\s?\d",
+    re.IGNORECASE)
+# a step that states what the change costs ("Check the price: $35 for the first extra bag and $50 for each one
+# after it."): said as the price, as the prompt's policy says it
+_PRICE_STEP = re.compile(r"^[A-Z][a-z]+\s+(?:the|your)\s+(?P<noun>prices?|fees?|costs?|charges?):\s*"
+                         r"(?P<rest>[$\u20ac\u00a3]\s?\d.*)$", re.IGNORECASE)
 # a rule that can block the change ("Editing remains locked within 13 hours"), a question, or a note to
 # staff: not an outcome to tell
 _RULE = re.compile(r"\b(?:must|cannot|locked|can't|can not|only|not eligible|eligibility|required|requirement|never|do not"
@@ -119,7 +124,8 @@ def _roots(name: str, entity: str) -> list[str]:
         picked = words[:1]
     else:
         picked = [w for w in words[1:] if w != entity and len(w) >= 4] or words[1:]
-    return [w[:-1] if w.endswith("e") and len(w) > 4 else w for w in picked]
+    # (and without a plural's "s": "bags" is about "the first extra bag")
+    return [w[:-1] if w.endswith("e") and len(w) > 4 or re.fullmatch(r"[a-z]{2,}[^s]s", w) else w for w in picked]
 
 
 # a note to staff that says what to tell the customer: what follows is said to them
@@ -150,6 +156,9 @@ def voice(sentence: str) -> str | None:
     """The sentence as the agent says it to the customer, or None when it cannot be said as a
     plain statement (an instruction, a rule, markup, a note to staff)."""
     text = _told(_PAREN.sub("", _MARKUP.sub("", sentence)).strip().rstrip(":;,"))
+    if (priced := _PRICE_STEP.match(text)) is not None:
+        noun = priced["noun"].lower()
+        text = f"The {noun} {'are' if noun.endswith('s') else 'is'} {priced['rest']}"
     if len(text.split()) < 6 or len(text) > _MAX or _NOISE.search(text) or _IMPERATIVE.match(text) \
             or _TITLE.match(text):
         return None

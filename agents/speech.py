@@ -481,7 +481,9 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
         # (not where "them" is the customer after someone else's "they": "because they sent them the wrong item")
         rest, colon, rule = told.group(2).rstrip(".!").partition(": ")  # (after a colon: the service's rule,
         # whose "they" is not the customer: "pending transactions can't be disputed; wait until they post")
-        rest = rest if re.search(r"\bthem\b", rest) else _THEY_WORDS.sub(lambda m: _THEY_YOU[m[0].lower()], rest)
+        # (a "them" with no "they" before it is the customer: "what the doctor told them at their visit")
+        rest = rest if re.search(r"\bthey(?:'\w+)?\b.*\bthem\b", rest) \
+            else _THEY_WORDS.sub(lambda m: _THEY_YOU[m[0].lower()], rest)
         rest += colon + rule
         rest = re.sub(r"\bwants to\b", "want to", rest)
         rest = re.sub(r"\b(but|and) was\b", r"\1 were", rest)
@@ -597,7 +599,7 @@ def question(rng: random.Random, what: str, said: str = "") -> str:
     return pick(rng, B.kept(B.QUESTION, lambda q: "confirm" not in q) if "confirm" in said.lower() else B.QUESTION)
 
 
-_COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)
+_COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost|prices?)\b", re.IGNORECASE)
 _FEES = re.compile(r"\bfees?\b", re.IGNORECASE)
 _LOWER_START = re.compile(r"^(?:The|We|We'll|You|You'll|Your|If|Once|When|After|It|This|Each|All|Any|A|An)\b")
 
@@ -783,28 +785,39 @@ _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
 _STREET = re.compile(r"^(?:\w+_)?(?:address|street)$")
 _DURATION = re.compile(r"^[\d.,]+ (?:minute|hour|night|day|week|month|year)s?$")  # "4 nights", not "2 freezes this year"
 _EVENT_NOUNS = {"birth": "born on", "expiry": "expiring on", "expiration": "expiring on", "renewal": "renewing on",
+                "submission": "submitted on", "transaction": "made on", "transfer": "made on",
+                "departure": "departing on", "arrival": "arriving on",
                 "delivery": "delivered on", "payment": "paid on", "purchase": "bought on", "send": "to be sent on",
                 "pay": "to be paid on", "ship": "shipping on"}
 _MOVING = frozenset("travel start end depart arrive leave return visit stay".split())
 _PHRASAL = re.compile(r"^(check|move|pick|sign|log|hand|set|start|end|turn)_(in|out|up|off|over|back)$")
-_EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date)$")
+_EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date|time|datetime)$")  # never "payment time on ..."
+#: events a pending record has not had yet: its date is when it is due
+_NOT_YET = frozenset({"payment", "delivery", "purchase", "transfer", "transaction", "charge", "debit"})
+#: statuses of a record still to happen
+_PENDING = frozenset({"pending", "scheduled", "upcoming", "queued"})
 _DEADLINE = re.compile(r"^(?P<verb>[a-z]+)(?:_(?P<particle>up|in|out|off|back|over))?_by$")
 """A date something is to be done by: "return_by", "pick_up_by"."""
 
 
 _CLOCK = re.compile(r"^\d{2}:\d{2}$")
+#: a reason on file that says no reason ("other"): the status is said alone
+_NO_REASON = frozenset({"other", "others", "unknown", "none", "n/a", "na", "unspecified"})
 # a reason a record is held as it is ("status_reason"): said with its status ("frozen because of travel"),
 # never "with status reason travel"
 _HELD_WHY = re.compile(r"^(?:\w+_)?reason$")
 
 
-def _when_phrase(field: str) -> str:
+def _when_phrase(field: str, pending: bool = False) -> str:
     """What comes before a record's date in a description: "booked on", "starting" (starts_at),
-    "due on", or the field's words + "on" ("check in on")."""
+    "due on", or the field's words + "on" ("check in on"). `pending`: the record is still to happen
+    (a pending payment's "payment_time" is when it is due, never "paid on")."""
     if field in ("date", "day"):  # a slot's "date": "slot on April 8, 2025"
         return "on"
     m = _EVENT.match(field)
     verb = m.group("verb") if m else ""
+    if pending and verb in _NOT_YET:
+        return "due on"
     if verb.endswith("s") and not verb.endswith("ss"):  # "starts" -> "starting", "arrives" -> "arriving"
         base = verb[:-1]
         return f"{base[:-1] if base.endswith('e') and not base.endswith('ee') else base}ing"
@@ -823,7 +836,7 @@ def _when_phrase(field: str) -> str:
         if verb in ("due", "reply", "response", "respond"):
             return "due by" if verb == "due" else "with a reply due by"
         return f"to be {participle(verb)}{f' {particle}' if particle else ''} by"
-    if field.endswith("_until"):  # "valid_until" -> "valid until", never "valid until on"
+    if field.endswith(("_until", "_for")):  # "valid_until" -> "valid until", never "valid until on"
         return plain_words(field)
     happens = happened(field)  # "picked_up_at" -> "picked up on", never "picked up at on"
     return f"{happens or plain_words(field)} on"
@@ -849,9 +862,11 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     facts in a "with" clause ("active debit card ending in 4782, opened on March 3, 2025, with a
     $1,398.61 spending limit"; "confirmed booking from Yuberg to West Anthony")."""
     before, after, dates, extra = [], [], [], []
-    why = next((str(v) for k, v in facts if _HELD_WHY.match(k.lower()) and isinstance(v, str) and v), "")
+    why = next((str(v) for k, v in facts if _HELD_WHY.match(k.lower()) and isinstance(v, str) and v
+                and v.strip().lower() not in _NO_REASON), "")  # ("frozen", never "frozen because of other")
     held = next((spoken(k, v) for k, v in facts if k.lower().endswith("status") and isinstance(v, str)
                  and _PARTICIPLE_STATUS.match(spoken(k, v))), "") if why else ""
+    pending = any(k.lower().endswith("status") and str(v).lower() in _PENDING for k, v in facts)
     for k, v in facts:
         low, text = k.lower(), spoken(k, v)
         if _HELD_WHY.match(low):  # "frozen because of travel" with its status below, or left out
@@ -874,7 +889,7 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
         elif role(low) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):
             after.append(reference(low, text, "").strip())  # "ending in 4782", "from Lake Jacob", "at Miller Ltd"
         elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time
-            dates.append(f"{_when_phrase(low)} {when_words(v)}")
+            dates.append(f"{_when_phrase(low, pending)} {when_words(v)}")
         elif low == "time" and isinstance(v, str) and _CLOCK.match(v) and dates:  # "on April 8, 2025 at 4:00 pm"
             dates[-1] += " at " + when_words(f"2000-01-01T{v}").split(" at ")[-1]
         elif is_count(k, v) and _DURATION.search(counted(k, v)):  # "for 4 nights", not "with 4 nights"
@@ -1626,8 +1641,9 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
         elif _KIND_FIELD.search(low) and isinstance(v, str):
             out.append((k, _KIND_RANK, v))
         elif _DATE_FIELD.search(low) and isinstance(v, str) and re.search(r"\d", v):
-            when = _when_phrase(low)
-            if when == "posted on" and str(record.get("status", "")).lower() == "pending":
+            pending = any(f.lower().endswith("status") and str(x).lower() in _PENDING for f, x in record.items())
+            when = _when_phrase(low, pending)
+            if when == "posted on" and pending:
                 when = "made on"  # a pending charge has not posted: made then, still pending
             out.append((k, _DATE_RANK, f"{when} {v}"))
         elif (done := times_done(k, v)) is not None:  # "frozen twice this year", not "2 freezes this year"

@@ -416,6 +416,9 @@ def yes_or_no(text: str) -> bool | None:
     return True if YES.match(text) or re.match(r"^\W*(?:yes|please)\W*$", text, re.IGNORECASE) else None
 
 
+#: what a request for a person is about, said with it ("The thing is, I do not recognise a charge on my card."):
+#: the note, not asked for again (the scripted customer's `WHY_UP_FRONT`)
+SAID_WHY = re.compile(r"^(?:The thing is,|Basically,|It's about this:)\s+(?P<why>\S.*?)[.!]?$")
 GOING_ON = re.compile(r"\b(?:a few|a couple of|several|some) (?:more |other )?things\b", re.IGNORECASE)
 """How a user says at the start that the session has several requests ("I've got a few things")."""
 

@@ -44,12 +44,12 @@ from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import (id_by_description, id_from_results, named_by_entry, named_outright, names_entry, own_key,
                   record_lists, singled_out)
 from .lookup import (LATEST, Lookup, auth_finder, described, fallback_finder, finder_tools, latest_lists, lookup_plans,
-                     lookup_reply, owner_lists, reaches, recognise_lookup)
+                     lookup_reply, owner_lists, reaches, recognise_lookup, tied)
 from .listings import listings, shown_whole
 from .prechecks import (NoDatabase, as_said, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
                         Recollection, Stale, opened as was_opened, records, rule_cited, rule_fields, rule_records,
                         prices_moved, since_write, sums_due, waiting_changes)
-from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
+from .understanding import (GOING_ON, NO, SAID_WHY, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given, unthanked)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's for the booking from Lake Jacob")
@@ -617,6 +617,13 @@ class WorkflowAgent:
                 return _call(auth[0], auth[1], turn)
             authed.append((self.records.effects[auth[0]], auth[1], results[done][1]))
             done += 1
+        # a record the customer named by its number, read and seen to be another customer's: nothing is
+        # changed on it nor said of it, and the number is asked again (as `lookup.tied` before telling)
+        untied = self._not_theirs(plan, known, results[done:], turn)
+        if untied is not None:
+            return untied
+        while done < len(results) and self._untied(results[done], turn):
+            done += 1  # (a number since replaced by the right one: that read is none of this request's)
         after_yes = self._after_yes[plan.workflow.name]
         first = self._record_first(plan, known, after_yes)
         # (an earlier request's read of it, which no write since may have changed, is not made again)
@@ -713,7 +720,8 @@ class WorkflowAgent:
                 called += [e for e in entries if k in known and str(e[2].get(own)) == str(known[k])]
             missing = [k for k in missing if k not in known]
             for k in [k for k in missing if FREE_TEXT.search(k)]:
-                if (note := self._note(plan, turn)) is not None:  # the assistant writes it, not the customer
+                # what the customer said it is about with the request, else the assistant writes it itself
+                if (note := _why_said(turn)) is not None or (note := self._note(plan, turn)) is not None:
                     known[k] = env[k] = note
                     missing.remove(k)
             if self._handoff is not None and plan.workflow.name == self._handoff[0]:
@@ -1074,6 +1082,34 @@ class WorkflowAgent:
                     continue
                 if isinstance(reply, dict) and reply.get(key) is not None:
                     return reply[key]
+        return None
+
+    def _untied(self, result: tuple[str, Any], turn: _Turn) -> bool:
+        """Whether `result` is a read of a record that names its owner, and another customer than the
+        one this chat found (`lookup.tied`)."""
+        tool, record = result
+        spec = self.compiled.tools.get(tool)
+        if spec is None or spec.writes or not isinstance(record, dict) or tool not in self.keys_of:
+            return False
+        table = next((t for t, tb in self.compiled.tables.items() if tb.pk == self.keys_of[tool]), None)
+        return table is not None and not tied(self, turn, table, record)
+
+    def _not_theirs(self, plan: Plan, known: dict[str, Any], results: list[tuple[str, Any]], turn: _Turn
+                    ) -> dict[str, Any] | None:
+        """What is said when a record the customer named by its number (a value of `known`) was read
+        and is another customer's: that it is not among theirs, and to check the number (nothing of
+        the record, nor the change); None where every such record read is theirs."""
+        for tool, record in results:
+            if not self._untied((tool, record), turn):
+                continue
+            key = self.keys_of[tool]
+            named = next((k for k, v in known.items() if record_key(k, self.records.by_key) == key
+                          and str(v) == str(record.get(key))), None)
+            if named is None:
+                continue
+            noun = S.words(key[:-3] if key.endswith("_id") else key).lower()
+            return _say(S.pick(turn.rng, B.NOT_YOURS_TO_CHANGE, noun=noun, Noun=noun.capitalize(), v=record[key],
+                               x=S.id_words(key, self._nouns)))
         return None
 
     def _changed_at_confirmation(self, turn: _Turn) -> bool:
@@ -1949,6 +1985,18 @@ def _doing(action: str) -> str:
 _REASON_TAIL = re.compile(r" (?:because|due to)\b.*$")
 _MAKES = frozenset("open start book issue add apply".split())
 _PERSON_FIELD = re.compile(r"\bthe (?:customer|member|patient|user|client|guest)(?:'s)? (\w+)$")
+
+
+def _why_said(turn: _Turn) -> str | None:
+    """What the customer said, with the open request, it is about (`SAID_WHY`: "The thing is, I do not
+    recognise a charge on my card CRD-1."), or None."""
+    for m in turn.segment:
+        if m.get("role") != "user":
+            continue
+        for sentence in S.SENTENCE_BREAK.split(m.get("content") or ""):
+            if (said := SAID_WHY.match(sentence.strip())) is not None:
+                return said["why"]
+    return None
 
 
 def _only_thanks(text: str) -> bool:

@@ -205,6 +205,9 @@ PICKED = ["It's {v}.", "{v}.", "That would be {v}.", "Okay, it's {v}.", "{v}, pl
 # opens it only after a yes/no question ("Could you tell me briefly what it's about?", `asks_yes_no`), never
 # after "What's it about?"
 OWN_WORDS = ["{v}.", "Sure. {v}.", "Okay. {v}.", "Of course. {v}.", "Yes. {v}."]
+# what a request for a person is about, said with it ("I'd like to talk to a person about my card. The thing is,
+# I do not recognise a charge on it."), so the assistant need not ask (`agents.understanding.SAID_WHY`)
+WHY_UP_FRONT = ["The thing is, {v}.", "Basically, {v}.", "It's about this: {v}."]
 _QUESTION = re.compile(r"[^.!?]*\?")
 _YES_NO_OPENER = re.compile(r"\s*(?:(?:and|so|also|then|okay|ok|great|thanks),?\s+)*(?:could|can|would|will|do|does|did|is|"
                             r"are|was|were|may|might|shall|should|have|has|had)\b", re.IGNORECASE)

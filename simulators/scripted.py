@@ -11,8 +11,8 @@ from gem_env.tools.referring import (LISTED, ONLY_FITTING, ORDINALS, PEOPLE, PRO
                                      SPOKEN, asking_for_id, described_part, field_of, listed_by_detail, moved,
                                      reference, role)
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
-                                   smooth, state_of, text_names, undangled, unquoted)
+from gem_env.tools.render import (FREE_TEXT, agree, cased, counted, happened, how_many, is_count, left_of,
+                                   part_happened, plural, smooth, state_of, text_names, undangled, unquoted)
 from gem_env.tools.reasons import of_person, own_words, reworded_in, says_reason
 
 from . import phrases as P
@@ -689,6 +689,8 @@ class ScriptedUser:
         questions is "My question type is standard."); a value the request already gives (as its reason, a count: "to 3 bags", or the new
         value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
+        if FREE_TEXT.search(key) and isinstance(value, str) and value:  # what they come to a person about
+            return rng.choice(P.WHY_UP_FRONT).format(v=value.rstrip("."))
         if (part := described_part(key)) is not None:  # "It's coming from my savings account."
             way, noun, field = part
             return rng.choice(P.MOVED_DESCRIBED).format(way=way, prep=way.split()[1].capitalize(),

@@ -428,6 +428,14 @@ def _reasons_said(text: str) -> str:
     text = _SWITCHING_REASON.sub(lambda m: _doing_reason(m, text), text)
     # a person's doing in the past: "remove my user because of left the business" -> "... because they left ..."
     text = _DONE_REASON.sub(lambda m: _done_reason(m, text), text)
+    # what was done to the customer while the record was so: "a refund for your subscription because of charged
+    # while frozen" -> "... because you were charged while it was frozen"
+    text = _DONE_WHILE.sub(lambda m: _done_while(m, text), text)
+    # none of a thing: "close your case because of no reply" -> "... because there's been no reply"
+    text = re.sub(rf"\b(?:because of|due to) no (?!longer\b)([a-z]+)\b(?={_REASON_END})", r"because there's been no \1", text)
+    # how the thing is: "because of defective" -> "because it's defective" (never "because of a defective")
+    text = re.sub(rf"\b(?:because of|due to) ([a-z]+(?:ive|ous|ful|able|ible))\b(?={_REASON_END})", r"because it's \1",
+                  text)
     # only a participle that ends the reason: "because of suspected fraud" stays as it is
     text = re.sub(rf"\b(because of|due to) (\w+)\b(?={_REASON_END})", _one_word_reason, text)
     text = re.sub(rf"\b(because of|due to) (\w+) (\w+)\b(?={_REASON_END})", _a_reason, text)
@@ -503,8 +511,10 @@ def _whose(text: str, at: int) -> str | None:
 
 
 # a reason that is what someone did ("left the business", "moved away"): a past tense and its object
-_DONE_REASON = re.compile(r"\b(?:because of|due to) ((?:left|moved|joined|quit|retired|changed|switched|closed) "
-                          r"(?:the|a|an|their|his|her|our|my|away|abroad)\b)")
+_DONE_REASON = re.compile(r"\b(?:because of|due to) ((?:left|moved|joined|quit|retired|changed|switched|closed|found|"
+                          r"chose|bought|got) (?:the|a|an|another|their|his|her|our|my|away|abroad)\b)")
+# a reason that is what was done to someone while their record was so ("charged while frozen")
+_DONE_WHILE = re.compile(rf"\b(?:because of|due to) ([a-z]+ed) (while|when) ([a-z]+)\b(?={_REASON_END})")
 _PERSON_RECORD = re.compile(r"\b(?:user|member|employee|contact|person|staff|signer|delegate|payee|recipient)s?\b",
                             re.IGNORECASE)
 
@@ -525,6 +535,16 @@ def _done_reason(m: re.Match, text: str) -> str:
         return f"because they {m.group(1)}"
     whose = _whose(text, m.start())
     return m.group(0) if whose is None else f"because {'I' if whose == 'my' else 'you'} {m.group(1)}"
+
+
+def _done_while(m: re.Match, text: str) -> str:
+    """"because you were charged while it was frozen" of "your" things, "because I was ..." of "my" ones,
+    "because it was charged while frozen" when the sentence says neither."""
+    whose = _whose(text, m.start())
+    who = "I was" if whose == "my" else "you were" if whose == "your" else None
+    if who is None:
+        return f"because it was {m.group(1)} {m.group(2)} {m.group(3)}"
+    return f"because {who} {m.group(1)} {m.group(2)} it was {m.group(3)}"
 
 
 def _one_word_reason(m: re.Match) -> str:

@@ -116,8 +116,9 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
     if any(_FINDS_THE_CUSTOMER.match(t) for t in tools):  # the records have owners, whom the chat finds
         lines.insert(lines.index("- Handle one request at a time; when it is settled, ask whether there is anything "
                                  "else, unless the customer has said they have more to go through."),
-                     "- Before telling the customer about a record they name by its number, check that it is "
-                     "theirs; if it is not, tell them nothing of it and ask them to check the number.")
+                     "- Before telling the customer about a record they name by its number, or changing it, check "
+                     "that it is theirs; if it is not, tell them nothing of it, change nothing and ask them to check "
+                     "the number.")
     if rules:
         lines += ["", "Policy:", *(f"- {_in_words(' '.join(rule.split()), tools)}" for rule in rules)]  # one line each
     if guide:  # a how-to's steps, which its acts carry out one by one

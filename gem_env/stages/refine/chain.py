@@ -22,6 +22,7 @@ import random
 import re
 from dataclasses import replace
 
+from ...tools.render import FREE_TEXT
 from ...simulators.scenario import Scenario
 from ..tasks import anchor_rows
 from ..tasks.kinds import Built, complete, lookup_tools
@@ -129,7 +130,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
             others = [p for p in others if joins(session, whose(p))]
     seen = set().union(*(_tools(p, v) for p in v.parts))
     for other in [p for p in handoffs if joins(session, whose(p)) and _tools(p, v) - seen][:3]:
-        if len(v.parts) >= MAX_PARTS or _joined(v, other, persona) is None:
+        if len(v.parts) >= MAX_PARTS or _joined(v, _says_why(other), persona) is None:
             break  # (one that brings a tool the chat has not called, in the chat's last place)
     if len(v.parts) < 2:
         if not reasons:  # nothing to compose with: the customer has no other request here (not a failed variant)
@@ -148,6 +149,18 @@ def _joined(v: Variant, other: Part, persona: str) -> str | None:
         v.parts.pop()
         return str(err)
     return None
+
+
+def _says_why(part: Part) -> Part:
+    """A hand-off to a person joined to the chat, its customer saying with the request what it is about
+    (the note for the colleague: "I need to talk to a person about my card. The thing is, I do not recognise
+    a charge on it."), as one who comes to ask for a person does, not only once asked "What's it about?"."""
+    requests = [r.model_copy(update={"opening": [*r.opening, *(k for k in r.knows if FREE_TEXT.search(k)
+                                                                 and k not in r.opening)]})
+                for r in part.scenario.requests]
+    opening = [*part.scenario.opening, *(k for r in requests for k in r.opening if FREE_TEXT.search(k)
+                                         and k not in part.scenario.opening)]
+    return replace(part, scenario=part.scenario.model_copy(update={"requests": requests, "opening": opening}))
 
 
 def _as_said(scenario: Scenario, v: Variant) -> Scenario:
