@@ -1,0 +1,166 @@
+"""Two products of one customer in one domain: a text that speaks of a card and the bank account it
+draws on gets both archetypes' tables, tools and workflows.
+
+A real bank customer holds accounts and cards, and a card draws on one of their accounts. Where a
+document scores for both archetypes (`service.SURE_SCORE` each) and a sentence of it links the two
+(names the drawing record beside the other qualified by a product kind: "your debit card and your
+checking account"), the domain is the first archetype's (the one the text is most about) with the
+second's added: the owner table and the hand-off log shared, the second's own tables, tools and
+workflows beside the first's, the profile read listing both kinds of record, and the drawing record
+keyed to the record it draws on (`<main>_id`, seeded among its owner's own). Where the two
+archetypes name a table alike (both keep `transactions`), the one with another name for it takes
+that (a card's become its charges). What is shared is the first's; what the second adds keeps its
+spans, so the domain still says only what the text says of each.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from ...text import features as tf
+from .archetypes import Archetype, ARCHETYPES
+from .service_tools import plural
+from .specialise import Specialisation
+
+#: the tables both archetypes of a pair keep, as one: the owners and the hand-off log
+_SHARED = ("handoffs",)
+
+
+def partner(arch: Archetype, text: str, title: str, sure: float, score: Any) -> Archetype | None:
+    """The archetype whose record `arch`'s draws on, or which draws on `arch`'s (`Archetype.draws_on`),
+    when the text scores `sure` for it too, has the same owner, and links the two (`linked`)."""
+    for other in ARCHETYPES:
+        if other.key == arch.key or other.owner != arch.owner:
+            continue
+        if arch.draws_on != other.key and other.draws_on != arch.key:
+            continue
+        drawer, drawn = (arch, other) if arch.draws_on == other.key else (other, arch)
+        if score(other, text, title) >= sure and linked(drawer, drawn, text):
+            return other
+    return None
+
+
+def linked(drawer: Archetype, drawn: Archetype, text: str) -> bool:
+    """Whether a sentence of the text names the drawing record (a card) beside the one it draws on,
+    qualified by a product kind of it or as a bank's ("a debit card linked to your checking account",
+    "the bank account your card draws on"): the text speaks of both for one customer."""
+    kinds = "|".join(re.escape(k) for k in (*drawn.product_kinds(), "bank"))
+    mains = "|".join(re.escape(m.replace("_", " ")) for m in drawn.main)
+    qualified = re.compile(rf"\b(?:{kinds})\s+(?:{mains})s?\b", re.I)
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", sentence)}
+        if words & set(drawer.main) and qualified.search(sentence):
+            return True
+    return False
+
+
+def tables_of(arch: Archetype, sp: Specialisation) -> set[str]:
+    """The tables an archetype specialised with a text keeps, besides the owners' and the hand-offs'."""
+    nouns = {sp.main, sp.child, sp.request, sp.catalog, arch.move.record if arch.move else None}
+    return {plural(n) for n in nouns if n}
+
+
+def part_ways(first: tuple[Archetype, Specialisation], second: tuple[Archetype, Specialisation]) -> bool:
+    """Give the two distinct table names where they share one, in place: the child of the archetype
+    that has another name for it takes that one (a card's transactions become its charges). False
+    when a shared name is left."""
+    (a, sa), (b, sb) = first, second
+    for arch, sp, other, osp in ((b, sb, a, sa), (a, sa, b, sb)):
+        taken = tables_of(other, osp)
+        if sp.child and plural(sp.child) in taken:
+            free = [c for c in arch.child if plural(c) not in taken]
+            if free:
+                sp.child = free[0]
+    return not tables_of(a, sa) & tables_of(b, sb)
+
+
+def merge(first: dict[str, Any], second: dict[str, Any], drawer: tuple[str, str],
+          drawn: tuple[str, str], owner: str) -> dict[str, Any]:
+    """The first archetype's built domain with the second's added (see the module's note). `drawer`
+    and `drawn` are (table, main noun) of the record that draws on the other and of that other."""
+    out = copy.deepcopy(first)
+    second = copy.deepcopy(second)
+    owners = plural(owner)
+    names = {e["name"] for e in out["entities"]}
+    out["entities"] += [e for e in second["entities"] if e["name"] not in names]
+    _key_to(out["entities"], drawer, drawn, owner)
+    tools = {t["name"]: t for t in out["tools"]}
+    for t in second["tools"]:
+        if t["name"] not in tools:
+            out["tools"].append(t)
+        elif t["name"] == f"get_{owner}_details":
+            _list_also(tools[t["name"]], t, owners)
+    details = tools.get(f"get_{drawer[1]}_details")
+    if details is not None:
+        _show_key(details, drawer, drawn)
+    taken = {w["name"] for w in out["workflows"]}
+    out["workflows"] += [w for w in second["workflows"] if w["name"] not in taken]
+    for name, steps in (second.get("step_groups") or {}).items():
+        out.setdefault("step_groups", {}).setdefault(name, steps)
+    said = {p["text"] for p in out["policy"]}
+    out["policy"] += [p for p in second["policy"] if p["text"] not in said]
+    for i, p in enumerate(out["policy"], 1):
+        p["id"] = f"P{i}"
+    out["spans"] = list(out["spans"]) + [s for s in second["spans"] if s not in out["spans"]]
+    return out
+
+
+def _key_to(entities: list[dict[str, Any]], drawer: tuple[str, str], drawn: tuple[str, str], owner: str) -> None:
+    """The drawing record's key to the one it draws on, right after its owner's (so it is seeded
+    among that owner's own), and among the usual state of those (a card on an open account)."""
+    table, _ = drawer
+    drawn_table, drawn_main = drawn
+    entity = next(e for e in entities if e["name"] == table)
+    target = next(e for e in entities if e["name"] == drawn_table)
+    usual = next((f["values"][0] for f in target["fields"] if f["name"] == "status" and f.get("values")), None)
+    field: dict[str, Any] = {"name": f"{drawn_main}_id", "foreign_key": f"{drawn_table}.{target['primary_key']}",
+                             "description": f"the {drawn_main.replace('_', ' ')} it draws on"}
+    if usual is not None:
+        field["among"] = {"status": [usual]}
+    at = next((i + 1 for i, f in enumerate(entity["fields"]) if f["name"] == f"{owner}_id"), 1)
+    entity["fields"].insert(at, field)
+
+
+def _list_also(profile: dict[str, Any], other: dict[str, Any], owners: str) -> None:
+    """The profile read lists the second archetype's records too (a customer's accounts beside their
+    cards): its find of them, renamed apart, and the list it returns."""
+    ret = next(s for s in profile["effect"] if "return" in s)
+    taken = {s.get("as") for s in profile["effect"]}
+    for step in other["effect"]:
+        if not (step.get("many") and step.get("find") and step.get("find") != owners):
+            continue
+        old, new = step["as"], step["as"] if step["as"] not in taken else f"{step['as']}_{step['find']}"
+        other_ret = next(s for s in other["effect"] if "return" in s)["return"]
+        for key, expr in other_ret.items():
+            if key not in ret["return"] and re.search(rf"\b{re.escape(old)}\b", expr):
+                ret["return"][key] = re.sub(rf"\b{re.escape(old)}\b", new, expr)
+        profile["effect"].insert(profile["effect"].index(ret), {**step, "as": new})
+    if "description" in profile and "description" in other:
+        profile["description"] = _both(profile["description"], other["description"])
+
+
+def _both(first: str, second: str) -> str:
+    """"A customer's profile and their cards with status." + "... their accounts with status." ->
+    "A customer's profile and their cards and accounts with status."."""
+    a = re.search(r"their (\w+)", first)
+    b = re.search(r"their (\w+)", second)
+    if a and b and a.group(1) != b.group(1):
+        return first.replace(f"their {a.group(1)}", f"their {a.group(1)} and {b.group(1)}", 1)
+    return first
+
+
+def _show_key(details: dict[str, Any], drawer: tuple[str, str], drawn: tuple[str, str]) -> None:
+    """The drawing record's details show the key of the record it draws on (a card's account)."""
+    found = next((s for s in details["effect"] if s.get("find") == drawer[0] and not s.get("many")), None)
+    ret = next((s for s in details["effect"] if "return" in s), None)
+    if found is None or ret is None:
+        return
+    key = f"{drawn[1]}_id"
+    items = list(ret["return"].items())
+    at = next((i + 1 for i, (k, _) in enumerate(items) if k.endswith("_id") and k != f"{drawer[1]}_id"), 1)
+    items.insert(at, (key, f"{found['as']}.{key}"))
+    ret["return"] = dict(items)
+
+
+__all__ = ["linked", "merge", "part_ways", "partner", "tables_of"]
