@@ -117,7 +117,8 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
     drawer, drawn = ((arch, sp), (second, sp2)) if arch.draws_on == second.key else ((second, sp2), (arch, sp))
     return pairs.merge(_built(arch, sp, text, clock=clock, rows=rows, title=title),
                        _built(second, sp2, text, clock=clock, rows=rows, title=title),
-                       (plural(drawer[1].main), drawer[1].main), (plural(drawn[1].main), drawn[1].main), arch.owner)
+                       (plural(drawer[1].main), drawer[1].main), (plural(drawn[1].main), drawn[1].main), arch.owner,
+                       text=text, second_main=sp2.main)
 
 
 def _built(arch: Archetype, sp: Specialisation, text: str, *, clock: str, rows: int, title: str) -> dict[str, Any]:

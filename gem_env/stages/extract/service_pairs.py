@@ -23,8 +23,8 @@ from .archetypes import Archetype, ARCHETYPES
 from .service_tools import plural
 from .specialise import Specialisation
 
-#: the tables both archetypes of a pair keep, as one: the owners and the hand-off log
-_SHARED = ("handoffs",)
+#: the statuses of a record that has ended: no card draws on a closed account
+_ENDED = ("closed", "cancelled", "expired")
 
 
 def partner(arch: Archetype, text: str, title: str, sure: float, score: Any) -> Archetype | None:
@@ -76,21 +76,23 @@ def part_ways(first: tuple[Archetype, Specialisation], second: tuple[Archetype, 
 
 
 def merge(first: dict[str, Any], second: dict[str, Any], drawer: tuple[str, str],
-          drawn: tuple[str, str], owner: str) -> dict[str, Any]:
+          drawn: tuple[str, str], owner: str, *, text: str, second_main: str) -> dict[str, Any]:
     """The first archetype's built domain with the second's added (see the module's note). `drawer`
-    and `drawn` are (table, main noun) of the record that draws on the other and of that other."""
+    and `drawn` are (table, main noun) of the record that draws on the other and of that other.
+    Of the second's writes, only those the text says of its record (`said_of`) come along, with the
+    workflows that use none of the others and the tables what is kept uses."""
     out = copy.deepcopy(first)
-    second = copy.deepcopy(second)
-    owners = plural(owner)
+    second = _only_said(copy.deepcopy(second), {t["name"] for t in first["tools"]}, text, second_main)
     names = {e["name"] for e in out["entities"]}
     out["entities"] += [e for e in second["entities"] if e["name"] not in names]
     _key_to(out["entities"], drawer, drawn, owner)
     tools = {t["name"]: t for t in out["tools"]}
+    own = {e["name"] for e in second["entities"]} - names
     for t in second["tools"]:
         if t["name"] not in tools:
             out["tools"].append(t)
-        elif t["name"] == f"get_{owner}_details":
-            _list_also(tools[t["name"]], t, owners)
+        elif any(s.get("many") and s.get("find") in own for s in t["effect"]):  # the finders, the profile
+            _list_also(tools[t["name"]], t, own)
     details = tools.get(f"get_{drawer[1]}_details")
     if details is not None:
         _show_key(details, drawer, drawn)
@@ -106,29 +108,82 @@ def merge(first: dict[str, Any], second: dict[str, Any], drawer: tuple[str, str]
     return out
 
 
+def said_of(tool: str, noun: str, text: str) -> bool:
+    """Whether a sentence of the text says the tool's act of the record `noun` names ("close_account":
+    a sentence with "close" and "account"; "update_account_overdraft_protection": "overdraft" and
+    "account"), not of another record ("Temporarily freeze card during investigation" is no account's
+    freeze)."""
+    acts = {_stem(w) for w in tool.split("_")} - {_stem(w) for w in noun.split("_")} - _GENERIC
+    record = _stem(noun.split("_")[-1])
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        words = [_stem(w) for w in re.findall(r"[A-Za-z]+", sentence)]
+        at = [i for i, w in enumerate(words) if w == record]
+        if any(abs(i - j) <= _NEAR for i in at for j, w in enumerate(words) if w in acts):
+            return True
+    return False
+
+
+#: how many words apart an act and its record may be said ("close the customer's account", "the
+#: account is then closed")
+_NEAR = 3
+
+
+#: words of a tool's name that name no act of its own
+_GENERIC = frozenset({"update", "get", "list", "find", "by", "detail", "fund", "status"})
+
+
+def _stem(word: str) -> str:
+    """A word's lemma, "closing" and "freezing" as "close" and "freeze"."""
+    lemma = tf.lemma(word.lower())
+    return lemma[:-3] + "e" if lemma.endswith("ing") and len(lemma) > 5 else lemma
+
+
+def _only_said(built: dict[str, Any], shared: set[str], text: str, main: str) -> dict[str, Any]:
+    """The second archetype's domain with only the writes the text says of its record: its reads and
+    the shared tools kept, the workflows using a dropped write left out, and its tables no kept tool
+    or table refers to."""
+    dropped = {t["name"] for t in built["tools"]
+               if t["kind"] == "write" and t["name"] not in shared and not said_of(t["name"], main, text)}
+    built["tools"] = [t for t in built["tools"] if t["name"] not in dropped]
+    built["workflows"] = [w for w in built["workflows"] if not _uses(w, dropped, built.get("step_groups") or {})]
+    used = {s.get(k) for t in built["tools"] for s in t["effect"] for k in ("find", "insert", "update", "delete")}
+    used |= {w["anchor"]["table"] for w in built["workflows"]}
+    kept = [e for e in built["entities"] if e["name"] in used]
+    refs = {f["foreign_key"].split(".")[0] for e in kept for f in e["fields"] if f.get("foreign_key")}
+    built["entities"] = [e for e in built["entities"] if e["name"] in used | refs]
+    return built
+
+
+def _uses(workflow: dict[str, Any], tools: set[str], groups: dict[str, Any]) -> bool:
+    steps = [s for step in workflow["steps"] for s in (groups.get(step["use"], []) if "use" in step else [step])]
+    return any(s.get("tool") in tools for s in steps)
+
+
 def _key_to(entities: list[dict[str, Any]], drawer: tuple[str, str], drawn: tuple[str, str], owner: str) -> None:
     """The drawing record's key to the one it draws on, right after its owner's (so it is seeded
-    among that owner's own), and among the usual state of those (a card on an open account)."""
+    among that owner's own), and among those not ended (a card on an open or frozen account, not a
+    closed one, where the owner has one)."""
     table, _ = drawer
     drawn_table, drawn_main = drawn
     entity = next(e for e in entities if e["name"] == table)
     target = next(e for e in entities if e["name"] == drawn_table)
-    usual = next((f["values"][0] for f in target["fields"] if f["name"] == "status" and f.get("values")), None)
+    live = next(([v for v in f["values"] if v not in _ENDED] for f in target["fields"]
+                 if f["name"] == "status" and f.get("values")), None)
     field: dict[str, Any] = {"name": f"{drawn_main}_id", "foreign_key": f"{drawn_table}.{target['primary_key']}",
                              "description": f"the {drawn_main.replace('_', ' ')} it draws on"}
-    if usual is not None:
-        field["among"] = {"status": [usual]}
+    if live:
+        field["among"] = {"status": live}
     at = next((i + 1 for i, f in enumerate(entity["fields"]) if f["name"] == f"{owner}_id"), 1)
     entity["fields"].insert(at, field)
 
 
-def _list_also(profile: dict[str, Any], other: dict[str, Any], owners: str) -> None:
-    """The profile read lists the second archetype's records too (a customer's accounts beside their
-    cards): its find of them, renamed apart, and the list it returns."""
+def _list_also(profile: dict[str, Any], other: dict[str, Any], own: set[str]) -> None:
+    """A read of the customer (a finder, the profile) lists the second archetype's records too (a
+    customer's accounts beside their cards): its find of them, renamed apart, and the list it returns."""
     ret = next(s for s in profile["effect"] if "return" in s)
     taken = {s.get("as") for s in profile["effect"]}
     for step in other["effect"]:
-        if not (step.get("many") and step.get("find") and step.get("find") != owners):
+        if not (step.get("many") and step.get("find") in own):
             continue
         old, new = step["as"], step["as"] if step["as"] not in taken else f"{step['as']}_{step['find']}"
         other_ret = next(s for s in other["effect"] if "return" in s)["return"]
