@@ -161,7 +161,7 @@ def _uses(workflow: dict[str, Any], tools: set[str], groups: dict[str, Any]) -> 
 
 def _key_to(entities: list[dict[str, Any]], drawer: tuple[str, str], drawn: tuple[str, str], owner: str) -> None:
     """The drawing record's key to the one it draws on, right after its owner's (so it is seeded
-    among that owner's own), and among those not ended (a card on an open or frozen account, not a
+    among that owner's own, of whom each holds one), and among those not ended (a card on an open or frozen account, not a
     closed one, where the owner has one)."""
     table, _ = drawer
     drawn_table, drawn_main = drawn
@@ -175,6 +175,9 @@ def _key_to(entities: list[dict[str, Any]], drawer: tuple[str, str], drawn: tupl
         field["among"] = {"status": live}
     at = next((i + 1 for i, f in enumerate(entity["fields"]) if f["name"] == f"{owner}_id"), 1)
     entity["fields"].insert(at, field)
+    for f in target["fields"]:  # every customer holds one at least: a card's own customer has one to draw on
+        if f["name"] == f"{owner}_id" and f.get("foreign_key"):
+            f["cover"] = True
 
 
 def _list_also(profile: dict[str, Any], other: dict[str, Any], own: set[str]) -> None:
