@@ -60,6 +60,7 @@ def test_both_kinds_of_record_keep_their_own_tables_and_the_card_is_keyed_to_its
 
 
 def test_every_card_draws_on_an_account_of_its_own_customer_opened_before_it(compiled):
+    """Its own customer's (each holds one), open where they have one open, opened before the card."""
     sb = compiled.new_sandbox()
     dump = sb.dump(["cards", "accounts"])
     for card in dump["cards"].values():
@@ -69,6 +70,8 @@ def test_every_card_draws_on_an_account_of_its_own_customer_opened_before_it(com
         mine = [a for a in dump["accounts"].values() if a["customer_id"] == card["customer_id"]]
         if any(a["status"] != "closed" for a in mine):
             assert account["status"] != "closed"
+        if account["status"] == "closed":  # no card draws on a closed account
+            assert card["status"] == "closed"
     sb.close()
 
 

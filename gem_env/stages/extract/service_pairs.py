@@ -162,7 +162,8 @@ def _uses(workflow: dict[str, Any], tools: set[str], groups: dict[str, Any]) -> 
 def _key_to(entities: list[dict[str, Any]], drawer: tuple[str, str], drawn: tuple[str, str], owner: str) -> None:
     """The drawing record's key to the one it draws on, right after its owner's (so it is seeded
     among that owner's own, of whom each holds one), and among those not ended (a card on an open or frozen account, not a
-    closed one, where the owner has one)."""
+    closed one, where the owner has one); one on an ended record has ended too (a card on a closed
+    account is closed)."""
     table, _ = drawer
     drawn_table, drawn_main = drawn
     entity = next(e for e in entities if e["name"] == table)
@@ -175,6 +176,11 @@ def _key_to(entities: list[dict[str, Any]], drawer: tuple[str, str], drawn: tupl
         field["among"] = {"status": live}
     at = next((i + 1 for i, f in enumerate(entity["fields"]) if f["name"] == f"{owner}_id"), 1)
     entity["fields"].insert(at, field)
+    status = next((f for f in entity["fields"] if f["name"] == "status" and f.get("values") and not f.get("by")), None)
+    ended = [v for v in (status or {}).get("values", []) if v in _ENDED]
+    gone = [v for f in target["fields"] if f["name"] == "status" for v in f.get("values") or [] if v in _ENDED]
+    if status is not None and ended and gone:  # a card on a closed account is closed too
+        status["by"] = {f"{drawn_main}_id.status": {v: [ended[0]] for v in gone}}
     for f in target["fields"]:  # every customer holds one at least: a card's own customer has one to draw on
         if f["name"] == f"{owner}_id" and f.get("foreign_key"):
             f["cover"] = True
