@@ -11,7 +11,7 @@ from gem_env.documents import Document, Verdict
 from gem_env.stages.extract import service
 from gem_env.stages.extract.archetypes import ARCHETYPES
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
-from gem_env.stages.extract.service_pairs import said_of
+from gem_env.stages.extract.service_pairs import linked, said_of
 
 from test_extract_services import _sessions_pass
 
@@ -48,6 +48,9 @@ def test_a_card_text_naming_the_checking_account_it_draws_on_pairs_the_two_arche
     assert arch is not None and arch.key == "cards"
     assert service.partner(arch, TEXT, "") is BY["accounts"]
     assert service.partner(BY["cards"], CARD_ONLY, "Your credit card") is None
+    # an account's own "linked checking account" speaks of no card
+    assert not linked(BY["cards"], BY["accounts"], "A savings account earns a boost from its linked checking account.")
+    assert linked(BY["cards"], BY["accounts"], "Raising a debit card's limit. The linked checking account must be open.")
 
 
 def test_both_kinds_of_record_keep_their_own_tables_and_the_card_is_keyed_to_its_account(compiled):

@@ -44,15 +44,23 @@ def partner(arch: Archetype, text: str, title: str, sure: float, score: Any) -> 
 def linked(drawer: Archetype, drawn: Archetype, text: str) -> bool:
     """Whether a sentence of the text names the drawing record (a card) beside the one it draws on,
     qualified by a product kind of it or as a bank's ("a debit card linked to your checking account",
-    "the bank account your card draws on"): the text speaks of both for one customer."""
+    "the bank account your card draws on"), or, in a text naming the former, names the latter as
+    linked ("The linked checking account must be OPEN"): the text speaks of both for one customer."""
     kinds = "|".join(re.escape(k) for k in (*drawn.product_kinds(), "bank"))
     mains = "|".join(re.escape(m.replace("_", " ")) for m in drawn.main)
     qualified = re.compile(rf"\b(?:{kinds})\s+(?:{mains})s?\b", re.I)
+    if not {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", text)} & set(drawer.main):
+        return False  # a savings account's "linked checking account" is no card's
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
         words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", sentence)}
-        if words & set(drawer.main) and qualified.search(sentence):
+        if (words & set(drawer.main) or _BELONGS.search(sentence)) and qualified.search(sentence):
             return True
     return False
+
+
+#: the record another one draws on, said as such ("The linked checking account must be OPEN", "the
+#: corresponding checking accounts")
+_BELONGS = re.compile(r"\b(?:linked|corresponding|associated|underlying)\s+(?:\w+\s+)?\w+\s+accounts?\b", re.I)
 
 
 def tables_of(arch: Archetype, sp: Specialisation) -> set[str]:
