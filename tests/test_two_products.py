@@ -122,3 +122,18 @@ def test_the_agent_takes_the_record_a_verb_is_said_of(compiled):
     assert plan is not None and plan.workflow.name == "close_account"
     plan = agent.recognise("Please close my card; the account it draws on stays open.")
     assert plan is not None and plan.workflow.name == "close_card"
+
+
+def test_closing_an_account_closes_the_cards_drawn_on_it(compiled):
+    """Nothing draws on a closed account afterwards: a later request on its card finds it closed."""
+    sb = compiled.new_sandbox()
+    dump = sb.dump(["cards", "accounts"])
+    account = next(a for a in dump["accounts"].values() if a["status"] == "open"
+                   and any(c["account_id"] == a["account_id"] and c["status"] == "active" for c in dump["cards"].values()))
+    done = sb.call("close_account", {"account_id": account["account_id"], "reason": "no longer needed"})
+    assert done.ok, done.error
+    after = sb.dump(["cards"])["cards"]
+    drawing = [k for k, c in dump["cards"].items() if c["account_id"] == account["account_id"]]
+    assert drawing and all(after[k]["status"] == "closed" for k in drawing)
+    assert all(after[k] == c for k, c in dump["cards"].items() if k not in drawing)  # the others as they were
+    sb.close()

@@ -101,9 +101,11 @@ def merge(first: dict[str, Any], second: dict[str, Any], drawer: tuple[str, str]
             out["tools"].append(t)
         elif any(s.get("many") and s.get("find") in own for s in t["effect"]):  # the finders, the profile
             _list_also(tools[t["name"]], t, own)
-    details = tools.get(f"get_{drawer[1]}_details")
+    details = next((t for t in out["tools"] if t["name"] == f"get_{drawer[1]}_details"), None)
     if details is not None:
         _show_key(details, drawer, drawn)
+    for t in out["tools"]:
+        _ends_drawing(t, drawer, drawn, out["entities"])
     taken = {w["name"] for w in out["workflows"]}
     out["workflows"] += [w for w in second["workflows"] if w["name"] not in taken]
     for name, steps in (second.get("step_groups") or {}).items():
@@ -192,6 +194,26 @@ def _key_to(entities: list[dict[str, Any]], drawer: tuple[str, str], drawn: tupl
     for f in target["fields"]:  # every customer holds one at least: a card's own customer has one to draw on
         if f["name"] == f"{owner}_id" and f.get("foreign_key"):
             f["cover"] = True
+
+
+def _ends_drawing(tool: dict[str, Any], drawer: tuple[str, str], drawn: tuple[str, str],
+                  entities: list[dict[str, Any]]) -> None:
+    """A write that ends a record others draw on (closing an account) ends those too (the cards on
+    it are closed), so nothing later draws on a closed account."""
+    table, main = drawer
+    drawn_table, drawn_main = drawn
+    status = next((f for e in entities if e["name"] == table for f in e["fields"] if f["name"] == "status"), {})
+    ended = [v for v in status.get("values") or [] if v in _ENDED]
+    if tool["kind"] != "write" or not ended:
+        return
+    for i, step in enumerate(tool["effect"]):
+        said = str((step.get("set") or {}).get("status", "")).strip("'\"")
+        if step.get("update") == drawn_table and said in _ENDED:
+            key = f"{drawn_main}_id"
+            tool["effect"][i + 1:i + 1] = [
+                {"find": table, "as": f"drawing_{table}", "many": True, "where": {key: f"{step['row']}.{key}"}},
+                {"update": table, "row": f"drawing_{table}", "set": {"status": repr(ended[0])}}]
+            return
 
 
 def _list_also(profile: dict[str, Any], other: dict[str, Any], own: set[str]) -> None:
