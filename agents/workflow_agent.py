@@ -426,7 +426,7 @@ class WorkflowAgent:
         # what the request is about: "find out" or "one more thing" alone is not a request of ours, nor
         # the record alone ("I need some help with my card": what to do with it is asked, `_what_to_do`)
         topic = words - _ASKING - self._records
-        best, best_score = None, (0, 0.0, 0)
+        best, best_score = None, (0, 0, 0.0, 0)
         for plan in self._plans:
             if not topic & (plan.goal_tokens | plan.name_tokens):
                 continue
@@ -434,13 +434,23 @@ class WorkflowAgent:
             named = words & plan.name_tokens
             if not overlap:  # by the workflow's name alone: by what it acts on, not only its verb ("choose")
                 named -= content_words(plan.workflow.name.split("_", 1)[0])
-            score = (overlap, overlap / max(1, len(plan.goal_tokens)), len(named))
+            score = (overlap, self._acts_on(plan, text), overlap / max(1, len(plan.goal_tokens)), len(named))
             if score > best_score:
                 best, best_score = plan, score
         if len(self._recognised) >= _READ_KEPT:
             self._recognised.clear()
-        found = self._recognised[text] = best if best_score[0] or best_score[2] else None
+        found = self._recognised[text] = best if best_score[0] or best_score[3] else None
         return found
+
+    def _acts_on(self, plan: Plan, text: str) -> int:
+        """1 when the text says the workflow's verb of its own record ("freeze my account"): between
+        two workflows of one verb on two kinds of record (a card's freeze and an account's) whose
+        words the text both has ("freeze my account: the card that goes with it is lost")."""
+        verb = plan.workflow.name.split("_", 1)[0]
+        noun = S.words(self.compiled.noun(plan.workflow.anchor.table)).lower()
+        said = re.compile(rf"\b{re.escape(verb)}\w*\s+(?:(?:my|the|your|our|this|that|a|an)\s+)?(?:\w+\s+)?"
+                          rf"{re.escape(noun)}s?\b", re.I)
+        return 1 if said.search(text) else 0
 
     def _turn(self, messages: list[dict[str, Any]]) -> _Turn | None:
         spoken = [(i, m) for i, m in enumerate(messages) if m.get("role") in ("user", "assistant")

@@ -155,6 +155,8 @@ class Archetype:
                                          # over the filter's keyword vote ("banking" for a utility's payment plan)
     sectors: tuple[str, ...] = ()        # the kinds of service it can be part of: a keyword vote for another
                                          # ("our library service" for a shop's subscriptions) names none
+    draws_on: str | None = None          # the archetype whose main record this one's draws on (a card on a
+                                         # bank account): a text speaking of both gets both (service_pairs.py)
 
     def product_kinds(self) -> tuple[str, ...]:
         """The values of the main field a product sets (checking, savings); () without `opening`."""
@@ -312,6 +314,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request=("dispute",), request_verb="create",
         request_reasons=("fraud", "duplicate charge", "wrong amount", "item not received"),
         opening=Opening("apply_for", "card_type", "apply for a new"),
+        draws_on="accounts",
     ),
     Archetype(
         key="accounts", owner="customer", sectors=("banking", "retail", "telecom"),

@@ -135,7 +135,11 @@ class OfflineExtractor:
         if self.archetypes and not _runs_commands(text, verdict):
             arch = service.pick(text, doc.title or "")
             if arch is not None:
-                got = self._from_archetype(arch, doc, verdict, text, name or domain_slug(doc.id))
+                second = service.partner(arch, text, doc.title or "")
+                got = self._from_archetype(arch, doc, verdict, text, name or domain_slug(doc.id), second)
+                if second is not None and not isinstance(got, CompiledDomain):  # the first product alone
+                    log.debug("archetypes %s and %s did not fit together in %s: %s", arch.key, second.key, doc.id, got)
+                    got = self._from_archetype(arch, doc, verdict, text, name or domain_slug(doc.id))
                 if isinstance(got, CompiledDomain):
                     return got
                 log.debug("archetype %s did not fit %s: %s", arch.key, doc.id, got)
@@ -164,9 +168,11 @@ class OfflineExtractor:
 
 
     def _from_archetype(self, arch: Any, doc: Document, verdict: Verdict | None, text: str,
-                        name: str) -> CompiledDomain | str:
-        """The archetype's domain specialised with the text, compiled (once); else why not."""
-        built = service.build_service(arch, text, clock=self.clock, rows=self.rows, title=doc.title or "")
+                        name: str, second: Any = None) -> CompiledDomain | str:
+        """The archetype's domain specialised with the text (with `second`'s beside it: `service.partner`),
+        compiled (once); else why not."""
+        built = service.build_service(arch, text, clock=self.clock, rows=self.rows, title=doc.title or "",
+                                      second=second)
         spans = sorted(set(built.pop("spans")))
         title = worded_title(doc.title, text).strip()
         labels = verdict.labels if verdict else {}

@@ -17,6 +17,7 @@ from ...text.words import indefinite
 from ...tools.render import participle
 from .archetypes import Archetype, ARCHETYPES
 from .service_registry import FEATURES
+from . import service_pairs as pairs
 from .service_tools import ToolKit, plural
 from .specialise import Specialisation, specialise
 
@@ -96,10 +97,31 @@ def pick(text: str, title: str) -> Archetype | None:
     return max(qualified, key=lambda a: (rank(a, text, title), -ARCHETYPES.index(a)))
 
 
-def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: str = "") -> dict[str, Any]:
+def partner(arch: Archetype, text: str, title: str) -> Archetype | None:
+    """The second archetype a text speaks of for the same customer (`service_pairs.partner`): the
+    bank account a card draws on."""
+    return pairs.partner(arch, text, title, SURE_SCORE, score)
+
+
+def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: str = "",
+                  second: Archetype | None = None) -> dict[str, Any]:
     """Entities, tools, workflows and policy (domain format, without name/provenance), and the
-    spans of the text they came from (``spans``)."""
+    spans of the text they came from (``spans``). With `second` (`partner`), the second archetype's
+    tables, tools and workflows beside the first's (`service_pairs.merge`)."""
     sp = specialise(arch, text, title)
+    if second is None:
+        return _built(arch, sp, text, clock=clock, rows=rows, title=title)
+    sp2 = specialise(second, text, title)
+    if not pairs.part_ways((arch, sp), (second, sp2)):
+        return _built(arch, specialise(arch, text, title), text, clock=clock, rows=rows, title=title)
+    drawer, drawn = ((arch, sp), (second, sp2)) if arch.draws_on == second.key else ((second, sp2), (arch, sp))
+    return pairs.merge(_built(arch, sp, text, clock=clock, rows=rows, title=title),
+                       _built(second, sp2, text, clock=clock, rows=rows, title=title),
+                       (plural(drawer[1].main), drawer[1].main), (plural(drawn[1].main), drawn[1].main), arch.owner,
+                       text=text, second_main=sp2.main)
+
+
+def _built(arch: Archetype, sp: Specialisation, text: str, *, clock: str, rows: int, title: str) -> dict[str, Any]:
     for feature in FEATURES:  # what each feature reads from the text
         feature.read(sp, arch, text, title)
     kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)
@@ -147,4 +169,4 @@ def _status_rule(tool: str, condition: str) -> str | None:
     return f"{head} can be {participle(verb)}; this {noun.replace('_', ' ')} is {{{noun}_row.status}}"
 
 
-__all__ = ["build_service", "pick", "rank", "score", "serves_customers", "Specialisation"]
+__all__ = ["build_service", "partner", "pick", "rank", "score", "serves_customers", "Specialisation"]
