@@ -13,6 +13,7 @@ pipeline's own. A reply naming requests the task maker does not make in that ord
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from ...documents import Rejection
@@ -60,14 +61,16 @@ class TaskMaker:
         self._sessions: list[Task] = []
         self._lookups: list[tuple[tuple[str, str], tuple[str, str, Builder]]] | None = None
 
-    def sessions(self, n: int = SESSIONS_TRIED) -> list[Task]:
-        """The domain's first `n` sessions of mixed requests, as `make_tasks` makes them in turn."""
-        while len(self._sessions) < n:
-            got = make_session(self.ctx, {t.id for t in self._sessions})
-            if got is None:
-                break
-            self._sessions.append(got)
-        return self._sessions[:n]
+    def sessions(self, n: int = SESSIONS_TRIED) -> Iterator[Task]:
+        """The domain's first `n` sessions of mixed requests, as `make_tasks` makes them in turn
+        (each made only when the ones before it are not what the caller looks for)."""
+        for i in range(n):
+            if i == len(self._sessions):
+                got = make_session(self.ctx, {t.id for t in self._sessions})
+                if got is None:
+                    return
+                self._sessions.append(got)
+            yield self._sessions[i]
 
     def first(self, ref: RequestRef) -> tuple[str, str, Builder] | str:
         """The task maker's candidate for the request `ref` names (row key, workflow or table,
@@ -133,10 +136,11 @@ def remake(compiled: CompiledDomain, ref: TaskRef, *, seed: int = 0, doc_id: str
     if ref.kind == SESSION:
         if len(ref.requests) < 2:
             return "a multi_request task names two requests or more"
-        made = maker.sessions()
-        for task in made:
+        made = []
+        for task in maker.sessions():
             if _same(named_requests(task), wanted):
                 return task
+            made.append(task)
         if not made:
             return "the task maker makes no session of mixed requests in this domain"
         return (f"the requests are not a session the task maker makes in this domain: it makes "
