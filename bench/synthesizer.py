@@ -65,7 +65,7 @@ class Oracle:
         self.scenarios: dict[str, Any] = {}
         self.compiled = None
         for doc in docs:
-            reply = SynthReply(domain=EXAMPLE_DOMAIN, task={"workflow": "-", "anchor": "-"},
+            reply = SynthReply(domain=EXAMPLE_DOMAIN, task={"requests": [{"workflow": "-", "anchor": "-"}]},
                                conversation=[{"role": "user"}, {"role": "user"}])
             compiled = compile_reply_domain(reply, domain_slug(doc.id), doc)
             self.compiled = self.compiled or compiled

@@ -21,7 +21,8 @@ from gem_env.stages.synthesizer.replay import Stopped, ground_reply
 from gem_env.stages.synthesizer.stage import compile_reply_domain
 from gem_env.testing import FakeOpenAIServer, Text
 
-CASES = ["good", "wrong_replies", "unknown_tool", "sandbox_failure", "no_compile", "reask_fixes", "untold"]
+CASES = ["good", "wrong_replies", "unknown_tool", "sandbox_failure", "no_compile", "reask_fixes", "untold",
+         "v1", "unknown_workflow", "no_row"]
 
 
 def _reply(case: str) -> dict:
@@ -40,6 +41,12 @@ def _reply(case: str) -> dict:
         turns[5]["content"] = "Done."
     elif case in ("no_compile", "reask_fixes"):
         reply["domain"]["tools"][0]["effect"][0]["find"] = "shipments"
+    elif case == "v1":  # a gem-synth/1 reply (one workflow on one row) is still served
+        reply["format"], reply["task"] = "gem-synth/1", {"workflow": "cancel_pending_order", "anchor": "ORD-76960"}
+    elif case == "unknown_workflow":
+        reply["task"]["requests"][0]["workflow"] = "refund_order"
+    elif case == "no_row":
+        reply["task"]["requests"][0]["anchor"] = "ORD-00000"
     return reply
 
 
@@ -71,7 +78,7 @@ def test_each_document_is_kept_or_rejected_with_how_far_it_got(synth_run):
     run, requests = synth_run
     accepted = {t["doc_id"]: t for t in read_jsonl(run / "trajectories.jsonl")}
     rejected = {r["doc_id"]: r for r in read_jsonl(run / "rejected.jsonl")}
-    assert set(accepted) == {"good", "wrong_replies", "reask_fixes"}
+    assert set(accepted) == {"good", "wrong_replies", "reask_fixes", "v1"}
     assert set(accepted) | set(rejected) == set(CASES) and not set(accepted) & set(rejected)
     assert rejected["unknown_tool"]["detail"]["reached"] == "replay"
     assert "unknown tool 'refund_order'" in rejected["unknown_tool"]["reason"]
@@ -80,11 +87,22 @@ def test_each_document_is_kept_or_rejected_with_how_far_it_got(synth_run):
     assert rejected["no_compile"]["detail"] == {"reached": "compile", "attempts": 2}
     assert rejected["untold"]["stage"] == "verify" and "required_outputs" in rejected["untold"]["reason"]
     assert "shipments" in rejected["no_compile"]["reason"]
+    # a request naming a workflow the domain lacks, or a row its seed does not hold: recorded, said plainly
+    assert rejected["unknown_workflow"]["detail"]["reached"] == "task"
+    assert rejected["unknown_workflow"]["reason"] == ("task: request 1 names workflow 'refund_order', which the "
+                                                      "domain lacks (has ['cancel_pending_order'])")
+    assert rejected["no_row"]["detail"]["reached"] == "task"
+    assert rejected["no_row"]["reason"] == "task: request 1 names orders 'ORD-00000', which is no seed row of the domain"
+    assert rejected["no_row"]["detail"]["requests"] == [{"workflow": "cancel_pending_order", "anchor": "ORD-00000",
+                                                         "kind": "complete"}]
+    assert accepted["v1"]["task"]["gold_actions"] == accepted["good"]["task"]["gold_actions"]
+    assert accepted["v1"]["verification"]["passed"]
     calls = {c: sum(1 for b in requests if f"case {c}." in b["messages"][1]["content"]) for c in CASES}
-    assert calls == {"good": 1, "wrong_replies": 1, "unknown_tool": 1, "sandbox_failure": 1,
-                     "no_compile": 2, "reask_fixes": 2, "untold": 1}  # at most one re-ask, only for parse/compile errors
+    assert calls == {"good": 1, "wrong_replies": 1, "unknown_tool": 1, "sandbox_failure": 1, "no_compile": 2,
+                     "reask_fixes": 2, "untold": 1, "v1": 1, "unknown_workflow": 1, "no_row": 1}  # at most one
+    # re-ask, only for parse/compile errors
     timings = [t for t in read_jsonl(run / "timings.jsonl") if "document_seconds" in t]
-    assert sum(t["llm"]["calls"] for t in timings) == len(requests) == 9
+    assert sum(t["llm"]["calls"] for t in timings) == len(requests) == 12
     config = json.loads((run / "config.json").read_text())
     assert config["backend"] == "synthesizer" and set(config["models"]) == {"stages"}
 
@@ -106,7 +124,7 @@ def test_kept_trajectories_pass_gem_verify(synth_run, capsys):
     run, _ = synth_run
     assert main(["verify", str(run), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["checked"] == 4 and report["confirmed"] == 4  # the 3 kept and the one verify rejected
+    assert report["checked"] == 5 and report["confirmed"] == 5  # the 4 kept and the one verify rejected
 
 
 def test_user_and_agent_options_are_refused_with_the_synthesizer_backend(tmp_path, capsys):
@@ -116,15 +134,22 @@ def test_user_and_agent_options_are_refused_with_the_synthesizer_backend(tmp_pat
 
 
 def test_a_wrong_anchor_stops_at_the_task_step():
-    reply, _ = parse_synth_reply(json.dumps({**example_reply(), "task": {"workflow": "cancel_pending_order",
-                                                                          "anchor": "ORD-NOPE"}}))
+    reply, _ = parse_synth_reply(json.dumps({**example_reply(), "format": "gem-synth/1",
+                                             "task": {"workflow": "cancel_pending_order", "anchor": "ORD-NOPE"}}))
     compiled = compile_reply_domain(reply, "ex", Document(id="ex", text=EXAMPLE_TEXT))
     got = ground_reply(reply, compiled)
     assert isinstance(got, Stopped) and got.reached == "task" and "ORD-NOPE" in got.reason
 
 
-@pytest.mark.parametrize("text, error", [("no json here", "not a JSON object"),
-                                         ('{"format": "gem-synth/1", "domain": {}}', "task")])
+@pytest.mark.parametrize("text, error", [
+    ("no json here", "not a JSON object"),
+    ('{"format": "gem-synth/1", "domain": {}}', "task"),
+    ('{"format": "gem-synth/1", "domain": {}, "task": {"anchor": "A-1"}}', "task.workflow: Field required"),
+    ('{"format": "gem-synth/2", "domain": {}, "task": {"kind": "complete", "requests": []}, "conversation": []}',
+     "task.requests: List should have at least 1 item"),
+    ('{"format": "gem-synth/2", "domain": {}, "task": {"kind": "multi_request", "requests": [{"workflow": "w", '
+     '"anchor": "A", "kind": "multi_request"}]}, "conversation": []}', "task.requests.0.kind"),
+    ('{"format": "gem-synth/9", "domain": {}}', "unknown format 'gem-synth/9'; expected 'gem-synth/2'")])
 def test_unreadable_replies_say_why(text, error):
     reply, why = parse_synth_reply(text)
     assert reply is None and error in why
@@ -142,65 +167,117 @@ def test_corrections_rewrite_quoted_values_and_drop_unbacked_claims():
 @pytest.fixture(scope="module")
 def offline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("offline") / "run"
-    # 8 documents: most sessions announce their later requests and are no target, so 4 left too few
-    assert main(["synthesize", str(EXAMPLES / "corpus"), "--out", str(out), "--limit", "8", "--quiet"]) == 0
+    assert main(["synthesize", str(EXAMPLES / "corpus"), "--out", str(out), "--limit", "4", "--quiet"]) == 0
     return out
 
 
-def test_export_round_trip_targets_compile_and_verify(offline_run, tmp_path):
-    out = tmp_path / "sft"
+@pytest.fixture(scope="module")
+def exported(offline_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sft") / "sft"
     assert main(["export", str(offline_run), "--format", "synthesizer", "--out", str(out), "--split", "0.5,0.5",
                  "--corpus", str(EXAMPLES / "corpus"), "--quiet"]) == 0
+    return out
+
+
+def _pairs(exported: Path) -> list[dict]:
+    return [p for s in ("train", "test") for p in read_jsonl(exported / f"{s}.jsonl")]
+
+
+def test_export_round_trip_targets_compile_and_verify(offline_run, exported):
+    """Every accepted trajectory is a target, a session whole; each one parses, compiles and replays
+    into the run's own task (the same id), verified, with no reply replaced."""
     docs = {d.id: d for d in iter_documents([EXAMPLES / "corpus"])}
     accepted = list(read_jsonl(offline_run / "trajectories.jsonl"))
-    pairs = {s: list(read_jsonl(out / f"{s}.jsonl")) for s in ("train", "test")}
-    skipped = list(read_jsonl(out / "skipped.jsonl"))
-    assert sum(map(len, pairs.values())) + len(skipped) == len(accepted) and sum(map(len, pairs.values())) >= 4
-    nameable = {"complete", "refuse", "decline", "disambiguate"}
     by_id = {t["id"]: t for t in accepted}
-    for s in skipped:  # sessions and lookups; a first request whose opening announces the others
-        assert (by_id[s["id"]]["task"]["category"] not in nameable and "is not one workflow on one row" in s["reason"]
-                or "first message announces" in s["reason"])
-    assert not {p["domain"] for p in pairs["train"]} & {p["domain"] for p in pairs["test"]}
-    for pair in pairs["train"] + pairs["test"]:
+    pairs = _pairs(exported)
+    assert list(read_jsonl(exported / "skipped.jsonl")) == [] and len(pairs) == len(accepted)
+    train, test = ({p["domain"] for p in read_jsonl(exported / f"{s}.jsonl")} for s in ("train", "test"))
+    assert not train & test
+    sessions = 0
+    for pair in pairs:
         system, user, assistant = pair["messages"]
         assert (system["role"], user["role"], assistant["role"]) == ("system", "user", "assistant")
         assert docs[pair["doc_id"]].text in user["content"]
         reply, error = parse_synth_reply(assistant["content"])
-        assert error is None
+        assert error is None and json.loads(assistant["content"])["format"] == "gem-synth/2"
+        source = by_id[pair["id"]]
+        assert [r.kind for r in reply.task.requests] == [r["kind"] for r in source["task"]["scenario"]["requests"]]
+        assert [str(r.anchor) for r in reply.task.requests] == [r["anchor"] for r in source["task"]["scenario"]["requests"]]
+        assert reply.task.kind == source["task"]["category"]
+        sessions += len(reply.task.requests) > 1
+        # the whole conversation: every user and assistant message of the record, in order
+        said = [(m["role"], m.get("content") or None) for m in source["messages"] if m["role"] in ("user", "assistant")]
+        assert [(t.role, t.content or None) for t in reply.conversation] == said
         compiled = compile_reply_domain(reply, pair["domain"], docs[pair["doc_id"]])
         assert not isinstance(compiled, str), compiled
         task, trajectory = ground_reply(reply, compiled, doc_id=pair["doc_id"])
         assert trajectory.verification.passed, trajectory.verification.failed
         assert trajectory.meta["synthesizer"]["replaced_replies"] == 0
-        source = by_id[pair["id"]]["task"]
-        if len(source["scenario"]["requests"]) > 1:  # a session's first request: that request's own task
-            assert task.workflow == source["workflow"].split("+")[0] and task.category == source["category"]
-        else:
-            assert task.id == pair["provenance"]["task_id"]
+        assert task.id == pair["provenance"]["task_id"] == source["task"]["id"]
+        assert task.model_dump(mode="json") == source["task"]  # the same gold, scenario and checks
+    assert sessions >= 8  # sessions of 2-4 requests are most of the data
 
 
-def test_a_first_request_whose_opening_announces_more_is_no_target(offline_run, tmp_path):
-    """A session's first request stands alone as a target only if its opening asks for it alone: cut
-    after "I've got a few things ..." or "After that, I'd also like to ...", the target would teach a
-    customer who promises requests and leaves (and "You also mentioned ..." left unanswered)."""
-    from gem_env.io.export.synthesizer import _first_request
-    from gem_env.simulators.phrases import NAMED_LATER, SEVERAL, announces_more
-    assert all(announces_more(f"Hi. {s} I need to freeze my card.") for s in SEVERAL)
-    assert all(announces_more("I need to freeze my card. " + t.format(x="change my address")) for t in NAMED_LATER)
-    assert not announces_more("Hi, I need to freeze my card because I lost it. My email is a@b.co.")
-    sessions = [r for r in read_jsonl(offline_run / "trajectories.jsonl")
-                if len(r["task"]["scenario"]["requests"]) > 1 and r["task"]["scenario"]["requests"][0]["kind"] == r["task"]["category"]]
-    assert sessions
-    for record in sessions:
-        opening = next(i for i, m in enumerate(record["messages"]) if m["role"] == "user")
-        told = record["messages"][opening]["content"]
-        got = _first_request(record["task"], record["messages"])
-        assert isinstance(got, str) == announces_more(told)
-        messages = copy.deepcopy(record["messages"])
-        messages[opening]["content"] = f"Hello. I've got a few things to sort out today. {told}"
-        assert "first message announces" in _first_request(record["task"], messages)
-    assert any(not announces_more(next(m["content"] for m in r["messages"] if m["role"] == "user")) for r in sessions)
+def _session_target(exported: Path) -> tuple[dict, dict]:
+    """A 4-request session target whose requests are four different rows, and its pair."""
+    for pair in _pairs(exported):
+        target = json.loads(pair["messages"][-1]["content"])
+        rows = {(r["workflow"], r["anchor"]) for r in target["task"]["requests"]}
+        if target["task"]["kind"] != "multi_request" and len(rows) == 4:
+            return target, pair
+    raise AssertionError("no 4-request session target")
+
+
+def _ground_target(target: dict, pair: dict):
+    reply, error = parse_synth_reply(json.dumps(target))
+    assert error is None
+    doc = next(d for d in iter_documents([EXAMPLES / "corpus"]) if d.id == pair["doc_id"])
+    return ground_reply(reply, compile_reply_domain(reply, pair["domain"], doc), doc_id=pair["doc_id"])
+
+
+def test_a_malformed_session_reply_stops_at_the_task_with_the_reason(exported):
+    """Requests out of order, a row the seed does not hold, a workflow the domain lacks: each stops
+    at the task step saying so (the stage records it as a rejection), never a traceback."""
+    target, pair = _session_target(exported)
+    requests = target["task"]["requests"]
+    swapped = copy.deepcopy(target)
+    swapped["task"]["requests"][1:3] = [requests[2], requests[1]]
+    got = _ground_target(swapped, pair)
+    assert isinstance(got, Stopped) and got.reached == "task"
+    assert got.reason.startswith("the session the task maker grows from request 1 is [")
+    assert got.reason.endswith("(the same requests in another order)")
+    assert got.detail["requests"][1]["anchor"] == requests[2]["anchor"]
+    missing = copy.deepcopy(target)
+    missing["task"]["requests"][2]["anchor"] = "NOPE-1"
+    got = _ground_target(missing, pair)
+    assert isinstance(got, Stopped) and got.reached == "task" and (
+        "request 3 names " in got.reason and "'NOPE-1', which is no seed row of the domain" in got.reason
+        or requests[2]["kind"] == "lookup" and "the reply names [" in got.reason)
+    unknown = copy.deepcopy(target)
+    unknown["task"]["requests"][0]["workflow"] = "teleport_customer"
+    got = _ground_target(unknown, pair)
+    assert isinstance(got, Stopped) and got.reached == "task"
+    assert got.reason.startswith("request 1 names workflow 'teleport_customer', which the domain lacks (has [")
+    fewer = copy.deepcopy(target)
+    fewer["task"]["requests"].pop()
+    got = _ground_target(fewer, pair)
+    assert isinstance(got, Stopped) and "the reply names [" in got.reason
+    mixed = copy.deepcopy(target)
+    mixed["task"]["kind"] = "multi_request"
+    got = _ground_target(mixed, pair)
+    assert isinstance(got, Stopped) and "not a session the task maker makes in this domain" in got.reason
+    task, trajectory = _ground_target(target, pair)  # the target itself: its run's task, verified
+    assert trajectory.verification.passed and task.id == pair["provenance"]["task_id"]
+
+
+def test_a_refined_variant_is_skipped_with_its_reason(offline_run):
+    from gem_env.io.export.records import open_run
+    from gem_env.io.export.synthesizer import _Makers
+    record = next(iter(read_jsonl(offline_run / "trajectories.jsonl")))
+    makers = _Makers(open_run(offline_run))
+    variant = {**record["task"], "parent_id": record["task"]["id"], "ops": ["miss_param"]}
+    assert makers.requests(record["domain"], variant).startswith("a refined variant (miss_param): ")
+    assert "is not one the task maker makes" in makers.requests(record["domain"], {**record["task"], "category": "chain"})
 
 
 def test_export_without_the_corpus_says_what_is_missing(offline_run, tmp_path, capsys):
@@ -208,18 +285,23 @@ def test_export_without_the_corpus_says_what_is_missing(offline_run, tmp_path, c
     assert rc != 0 and "needs --corpus" in capsys.readouterr().err
 
 
-def test_the_prompt_example_verifies():
+def test_the_prompt_example_verifies_and_its_gem_synth_1_form_too():
     reply, _ = parse_synth_reply(json.dumps(example_reply()))
+    assert reply.format == "gem-synth/2"
     compiled = compile_reply_domain(reply, "cancel_order_help", Document(id="ex", text=EXAMPLE_TEXT))
-    _, trajectory = ground_reply(reply, compiled)
+    task, trajectory = ground_reply(reply, compiled)
     assert trajectory.verification.passed and trajectory.meta["synthesizer"]["repairs"] == []
+    # the same reply as a model trained on gem-synth/1 targets writes it: the same task, verified
+    v1 = {**example_reply(), "format": "gem-synth/1", "task": {"workflow": "cancel_pending_order", "anchor": "ORD-76960"}}
+    old, error = parse_synth_reply(json.dumps(v1))
+    assert error is None and old.task == reply.task
+    task1, trajectory1 = ground_reply(old, compile_reply_domain(old, "cancel_order_help", Document(id="ex", text=EXAMPLE_TEXT)))
+    assert task1.id == task.id and trajectory1.verification.passed
 
 
-def test_export_writes_a_datasets_dict_when_the_hf_extra_is_there(offline_run, tmp_path):
+def test_export_writes_a_datasets_dict_when_the_hf_extra_is_there(exported):
     datasets = pytest.importorskip("datasets", reason="the hf extra (datasets) is not installed")
-    out = tmp_path / "sft"
-    assert main(["export", str(offline_run), "--format", "synthesizer", "--out", str(out), "--split", "0.5,0.5",
-                 "--corpus", str(EXAMPLES / "corpus"), "--quiet"]) == 0
+    out = exported
     dd = datasets.load_from_disk(str(out / "hf"))
     for split in ("train", "test"):
         rows = list(read_jsonl(out / f"{split}.jsonl"))

@@ -4,10 +4,12 @@ Each record is an OpenAI chat fine-tuning line whose ``messages`` are the synthe
 prompt, the source document (for about half of the records, deterministically, with the task's
 category as a request) and one assistant reply: the target, one JSON object in the format of
 `gem_env.stages.synthesizer.format` (domain, task, conversation with the real tool replies); see
-docs/synthesizer.md. Written as ``OUT/<split>.jsonl`` and, when the ``hf`` extra is installed, as a
-``datasets.DatasetDict`` in ``OUT/hf`` (with Parquet files in ``OUT/hf/data``). Trajectories that
-cannot be expressed as a target (no source document given, a task not on a seed row of its
-workflow's anchor, as refined variants are) are listed with the reason in ``OUT/skipped.jsonl``.
+docs/synthesizer.md. Every task the task maker makes is a target, a session whole: its requests
+are named by remaking it (`stages.synthesizer.sessions`). Written as ``OUT/<split>.jsonl`` and,
+when the ``hf`` extra is installed, as a ``datasets.DatasetDict`` in ``OUT/hf`` (with Parquet files
+in ``OUT/hf/data``). Trajectories that cannot be a target (no source document given, a refined
+variant, a task the task maker does not make again) are listed with the reason in
+``OUT/skipped.jsonl``.
 
 The documents are not in a run directory: `export_run` passes the corpus the run was made from.
 """
@@ -30,13 +32,13 @@ def write(out: Path, splits: dict[str, Iterable[Example]], *, run: RunInfo,
     """``OUT/<split>.jsonl`` (+ ``OUT/hf``); the number of SFT pairs written per split."""
     documents = _documents(corpus)
     records = {r.get("id"): r for r in read_jsonl(run.path / "trajectories.jsonl")}
-    anchors = _AnchorFinder(run)
+    makers = _Makers(run)
     rows: dict[str, list[dict[str, Any]]] = {}
     skipped = []
     for name, items in splits.items():
         rows[name] = []
         for ex in items:
-            got = sft_pair(ex, records.get(ex.id) or {}, documents, anchors)
+            got = sft_pair(ex, records.get(ex.id) or {}, documents, makers)
             if isinstance(got, str):
                 skipped.append({"id": ex.id, "domain": ex.domain, "reason": got})
             else:
@@ -53,62 +55,25 @@ def write(out: Path, splits: dict[str, Iterable[Example]], *, run: RunInfo,
 
 
 def sft_pair(ex: Example, record: dict[str, Any], documents: dict[str, Any],
-             anchors: "_AnchorFinder") -> dict[str, Any] | str:
+             makers: "_Makers") -> dict[str, Any] | str:
     """One SFT pair, or why this trajectory cannot be one."""
-    from ...stages.synthesizer.format import FORMAT, TASK_KINDS, dump_target, target_domain, target_from_messages
+    from ...stages.synthesizer.format import dump_target, target_domain, target_from_messages, task_ref
     from ...stages.synthesizer.prompt import synth_chat
     doc = documents.get(ex.doc_id or "")
     if doc is None:
         return f"source document {ex.doc_id!r} is not in the corpus given"
-    domain = anchors.run.domains.get(ex.domain)
+    domain = makers.run.domains.get(ex.domain)
     task = record.get("task") or {}
     if domain is None or not record.get("messages"):
         return "the run has no domain file or messages for this trajectory"
-    kind = task.get("category") or "complete"
-    if kind not in TASK_KINDS:
-        return f"a {kind!r} task is not one workflow on one row, which is all {FORMAT} can name"
-    first = _first_request(task, record["messages"])
-    if isinstance(first, str):
-        return first
-    workflow, anchor, messages = first
-    if anchor is None:
-        anchor = anchors.find(ex.domain, workflow, kind, task.get("id"))
-    if anchor is None or messages is None:
-        return "its task is not on a seed row of its workflow's anchor (a refined variant?)"
-    target = target_from_messages(target_domain(domain), workflow, anchor, messages, kind)
+    named = makers.requests(ex.domain, task)
+    if isinstance(named, str):
+        return named
+    target = target_from_messages(target_domain(domain), task_ref(task["category"], named), record["messages"])
     category = ex.category if _asks_category(ex.id) else None
     messages = [*synth_chat(doc, category), {"role": "assistant", "content": dump_target(target)}]
     return {"messages": messages, "id": ex.id, "domain": ex.domain, "category": ex.category,
             "doc_id": ex.doc_id, "provenance": ex.provenance}
-
-
-def _first_request(task: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[str, Any, Any] | str:
-    """(workflow, anchor key or None, messages) of what the target names: a task's one request, or
-    the first request of a session of the task's kind (the customer's follow-on requests are left
-    out: the conversation ends where the assistant closes that request, with the user's stop); or
-    why the first request cannot stand alone: a first message that announces more requests would
-    teach a conversation that promises them and stops (and the assistant's "You also mentioned ...")."""
-    from ...simulators.phrases import announces_more
-    from ...simulators.scenario import STOP, Scenario
-    from ...stages.synthesizer.format import FORMAT
-    from ...simulators.scripted import ScriptedUser
-    requests = (task.get("scenario") or {}).get("requests") or []
-    if len(requests) <= 1:
-        return task.get("workflow"), None, messages
-    first = requests[0]
-    if first.get("kind") != task.get("category") or not first.get("anchor"):
-        return task.get("workflow"), None, None
-    opening = next((m.get("content") or "" for m in messages if m.get("role") == "user"), "")
-    if announces_more(opening):
-        return (f"the session's first message announces {len(requests)} requests; {FORMAT} names one, "
-                "and the first alone would end on requests promised and never made")
-    settles = ScriptedUser(Scenario.model_validate(task["scenario"])).settles  # where the user moved on
-    close = next((i for i, m in enumerate(messages) if m.get("role") == "assistant" and not m.get("tool_calls")
-                  and settles(m.get("content") or "")), None)
-    if close is None:
-        return task.get("workflow"), None, None
-    cut = [*messages[:close + 1], {"role": "user", "content": STOP}]
-    return str(task.get("workflow", "")).split("+")[0], first["anchor"], cut
 
 
 def _asks_category(record_id: str) -> bool:
@@ -116,35 +81,55 @@ def _asks_category(record_id: str) -> bool:
     return hashlib.sha256(record_id.encode("utf-8")).digest()[0] % 2 == 0
 
 
-class _AnchorFinder:
-    """The anchor key of a task: the seed row its task id was made from (`stages.tasks.build.task_id`)."""
+class _Makers:
+    """Each domain's task maker (`stages.synthesizer.sessions.TaskMaker`), remaking a record's task
+    to name its requests as a reply names them."""
 
     def __init__(self, run: RunInfo) -> None:
         self.run = run
-        self._keys: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._makers: dict[tuple[str, int], Any] = {}
 
-    def find(self, domain: str, workflow: str | None, kind: str, task_id: str | None) -> Any:
-        if workflow is None or task_id is None:
-            return None
-        if (domain, workflow, kind) not in self._keys:
-            self._keys[(domain, workflow, kind)] = self._task_ids(domain, workflow, kind)
-        return self._keys[(domain, workflow, kind)].get(task_id)
+    def requests(self, domain: str, task: dict[str, Any]) -> list[dict[str, Any]] | str:
+        """The record's requests (kind, workflow, anchor, offer) from its task remade, or why its task
+        cannot be named: a refined variant, a kind the task maker does not make, or a task the task
+        maker does not make again from its first request (with the run's seed) as the run has it."""
+        from ...stages.synthesizer.format import REQUEST_KINDS, SESSION, RequestRef, TaskRef
+        from ...stages.synthesizer.sessions import named_requests, remake
+        kind = task.get("category") or "complete"
+        if task.get("parent_id") or task.get("ops"):
+            return (f"a refined variant ({'+'.join(task.get('ops') or []) or 'of ' + str(task['parent_id'])}): "
+                    "the task maker does not make it from the domain's seed rows, so a reply cannot name it")
+        if kind not in (*REQUEST_KINDS, SESSION):
+            return f"a {kind!r} task is not one the task maker makes, which is all a reply can name"
+        requests = (task.get("scenario") or {}).get("requests") or []
+        maker = self._maker(domain, int(task.get("seed") or 0), task.get("doc_id"))
+        if isinstance(maker, str):
+            return maker
+        if kind == SESSION:
+            made = next((t for t in maker.sessions() if t.id == task.get("id")), None)
+        else:
+            if not requests or not requests[0].get("anchor"):
+                return "the task's first request does not name its row (a run made before requests kept their anchor)"
+            first = RequestRef(kind=requests[0].get("kind") or kind, anchor=requests[0]["anchor"],
+                               workflow=str(task.get("workflow", "")).split("+")[0])
+            ref = TaskRef(kind=kind, requests=[first])
+            made = remake(maker.compiled, ref, maker=maker) if len(requests) <= 1 else maker.grown(first)
+            made = made if not isinstance(made, str) else None
+        if made is None or made.id != task.get("id"):
+            return (f"the task maker does not make this {kind} task again from its requests (remade "
+                    f"{made.id if made is not None else 'none'}): its requests cannot be named")
+        return named_requests(made)
 
-    def _task_ids(self, domain: str, workflow: str, kind: str) -> dict[str, Any]:
+    def _maker(self, domain: str, seed: int, doc_id: str | None) -> Any:
         from ...stages.extract.offline import check_domain
-        from ...stages.tasks import anchor_rows
-        from ...stages.tasks.build import task_id
+        from ...stages.synthesizer.sessions import TaskMaker
         from ...tools import parse_domain
-        compiled = check_domain(parse_domain(self.run.domains[domain]))
-        if isinstance(compiled, str):
-            return {}
-        wf = next((w for w in compiled.domain.workflows if w.name == workflow), None)
-        if wf is None:
-            return {}
-        pk = compiled.tables[wf.anchor.table].pk
-        name = workflow if kind == "complete" else f"{kind}.{workflow}"
-        rows = anchor_rows(compiled, wf, matching=kind != "refuse")
-        return {task_id(domain, name, str(r[pk])): r[pk] for r in rows}
+        if (domain, seed) not in self._makers:
+            compiled = check_domain(parse_domain(self.run.domains[domain]))
+            self._makers[(domain, seed)] = compiled if isinstance(compiled, str) else \
+                TaskMaker(compiled, seed=seed, doc_id=doc_id)
+        got = self._makers[(domain, seed)]
+        return f"the run's domain file does not compile: {got}" if isinstance(got, str) else got
 
 
 def _documents(corpus: Iterable[str]) -> dict[str, Any]:

@@ -24,21 +24,25 @@ EXAMPLE_FILE = Path(__file__).with_name("example_reply.json")
 MARKER = "You write a whole tool-use training episode from one document"
 
 REPLY_FORMAT = f"""\
-{MARKER} in one reply: the domain (tables, tools with effects, workflows, policy), one task and the \
-conversation in which an assistant carries it out with the tools.
+{MARKER} in one reply: the domain (tables, tools with effects, workflows, policy), the task (the \
+customer's requests in order) and the conversation in which an assistant carries them out with the tools.
 
 REPLY: one JSON object {{"format": "{FORMAT}", "domain": DOMAIN, "task": TASK, "conversation": TURNS}}
 - DOMAIN: a gem-env domain (entities with seed data, tools with declarative effects, workflows, \
 policy), as in a `gem domain` file.
-- TASK: {{"workflow": a workflow name of DOMAIN, "anchor": the primary key of one seed row of the \
-workflow's anchor table that satisfies its filter, "kind": "complete" (the default; or "refuse": a \
-row the filter leaves out, whose request a rule forbids; "decline": the user says no at the \
-confirmation; "disambiguate": the user's first details fit several records)}}.
+- TASK: {{"kind": the first request's kind, or "multi_request" for a session of mixed requests, \
+"requests": [REQUEST, ...]}}, the customer's requests in the order they bring them (one to four).
+- REQUEST: {{"kind": "complete" (the user wants it done and confirms; or "refuse": a rule forbids it; \
+"decline": the user says no at the confirmation; "disambiguate": the user's first details fit several \
+records; "lookup": the user asks about a record), "workflow": a workflow name of DOMAIN (a lookup: \
+"lookup_<record>", "lookup_latest_<record>" or "compare_<record>"), "anchor": the primary key of the seed row the request is about, "offer": "yes" or \
+"no" where the user answers what the assistant offers after the request is done}}.
 - TURNS: the conversation, alternating user and assistant: {{"role": "user", "content": TEXT}} and \
 {{"role": "assistant", "content": TEXT or null, "calls": [{{"tool": NAME, "arguments": {{...}}, \
-"reply": what the tool returns}}]}}. The user states their request and answers questions; the assistant \
-asks for what it needs, confirms before any write, calls the tools in the workflow's order and tells \
-the results. The last turn is the user's, ending with {STOP}.
+"reply": what the tool returns}}]}}. The user states one request at a time, bringing up the next once \
+the one before is settled, and answers questions; the assistant asks for what it needs, confirms \
+before any write, calls the tools in the workflow's order and tells the results. The last turn is the \
+user's, ending with {STOP}.
 Every call is executed for real afterwards: replies you write are replaced by the tool's own, and \
 sentences that quote values no tool returned are removed."""
 

@@ -1,10 +1,10 @@
 """From a parsed, compiled synthesizer reply to a verified trajectory, with no model call.
 
-`ground_reply` instantiates the task the reply names on its anchor row (`stages.tasks.instantiate`,
-so the task has the same gold actions and admission gate as any other), replays the conversation's
-tool calls in order in a fresh sandbox — each imagined reply replaced by the real one, later turns
-repaired where the real replies contradict them (`repair.Corrections`) — and verifies the result
-with `stages.verify.verify`, exactly as a rollout's trajectory is verified.
+`ground_reply` remakes the task the reply names, one request or a session, as the task maker
+makes it (`sessions.remake`: the same gold actions, admission gate and id as the pipeline's),
+replays the conversation's tool calls in order in a fresh sandbox — each imagined reply replaced
+by the real one, later turns repaired where the real replies contradict them (`repair.Corrections`)
+— and verifies the result with `stages.verify.verify`, exactly as a rollout's trajectory is verified.
 
 A reply that cannot get that far stops with a `Stopped`: which step it reached and why.
 """
@@ -14,14 +14,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...documents import Rejection
 from ...tools import CompiledDomain
 from ...trajectory import Trajectory
 from ..ground.episode import normalize_assistant, policy_prompt
-from ..tasks import Task, anchor_rows, instantiate
+from ..tasks import Task
 from ..verify import verify
 from .format import SynthReply, TaskRef, Turn, tool_reply_data
 from .repair import Corrections
+from .sessions import remake
 
 BACKEND = "synthesizer"
 
@@ -47,22 +47,10 @@ class Replayed:
 
 
 def find_task(compiled: CompiledDomain, ref: TaskRef, *, seed: int = 0, doc_id: str | None = None) -> Task | Stopped:
-    """The task of workflow ``ref.workflow`` on the anchor row whose key is ``ref.anchor``."""
-    wf = next((w for w in compiled.domain.workflows if w.name == ref.workflow), None)
-    if wf is None:
-        names = [w.name for w in compiled.domain.workflows]
-        return Stopped("task", f"the reply names workflow {ref.workflow!r}, which the domain lacks (has {names})")
-    pk = compiled.tables[wf.anchor.table].pk
-    matching = ref.kind != "refuse"  # a refusal is built on a row the anchor's filter leaves out
-    row = next((r for r in anchor_rows(compiled, wf, matching=matching) if str(r[pk]) == str(ref.anchor)), None)
-    if row is None:
-        fits = "satisfies" if matching else "is left out by"
-        return Stopped("task", f"no row of {wf.anchor.table} with {pk} = {ref.anchor!r} {fits} the anchor "
-                               f"of workflow {wf.name!r} (task kind {ref.kind})")
-    task = instantiate(compiled, wf, row, seed=seed, doc_id=doc_id, kind=ref.kind)
-    if isinstance(task, Rejection):
-        return Stopped("task", f"task not admitted: {task.reason}", {"task": task.id})
-    return task
+    """The task the task maker makes from the requests `ref` names, in order (`sessions.remake`)."""
+    got = remake(compiled, ref, seed=seed, doc_id=doc_id)
+    return Stopped("task", got, {"requests": [r.model_dump(exclude_none=True) for r in ref.requests]}) \
+        if isinstance(got, str) else got
 
 
 def replay_conversation(turns: list[Turn], compiled: CompiledDomain) -> Replayed | Stopped:

@@ -79,10 +79,12 @@ def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, ke
         names=domain_names(compiled.domain), records=record_nouns(compiled.domain))
     actions = [a for b in built for a in b.actions]
     writes = any(compiled.tools[a.tool].writes and a.ok for a in actions)
-    return Task(
+    task = Task(
         id=tid, domain=name, doc_id=doc_id, workflow=workflow, category=category, topic=built[0].topic,
         kind="write" if writes else "read", scenario=scenario, gold_actions=actions,
         state_tables=sorted(compiled.tables), initial_state_hash=initial, expected_state_hash=final,
         required_outputs=outputs, refusals=[b.refusal for b in built if b.refusal],
         declines=[b.decline for b in built if b.decline], ambiguities=[b.ambiguity for b in built if b.ambiguity],
         offers=[b.offer for b in built if b.offer], seed=seed)
+    task._request_workflows = [b.workflow for b in built]
+    return task

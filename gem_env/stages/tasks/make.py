@@ -63,6 +63,12 @@ def _single(compiled: CompiledDomain, kind: str, key: str, builder: Builder, *, 
         sandbox.close()
 
 
+def single_task(compiled: CompiledDomain, kind: str, key: str, builder: Builder, *, seed: int,
+                doc_id: str | None, name: str) -> Task | Rejection:
+    """A task of one request of `kind`, made by `builder` (a candidate's) as `make_tasks` makes it."""
+    return _single(compiled, kind, key, builder, seed=seed, doc_id=doc_id, name=name)
+
+
 def anchor_rows(compiled: CompiledDomain, wf: Workflow, *, matching: bool = True) -> list[dict[str, Any]]:
     """The rows a workflow can be instantiated on (or, `matching=False`, the rows its anchor filter
     leaves out: where refusals are found, those its status allows first), in key order."""
@@ -108,13 +114,7 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     """Up to `per_domain` admitted tasks: one `complete` task per workflow first (round-robin), then
     the other kinds in a rotation that starts at a different kind for each domain."""
     name = compiled.domain.name
-    rng = random.Random(f"{seed}\x00{name}")
-    rows = {}
-    for wf in compiled.domain.workflows:
-        got = anchor_rows(compiled, wf)
-        rng.shuffle(got)
-        rows[wf.name] = got[:max_tries]
-    ctx = _Context(compiled, rows, seed, doc_id, max_tries, kinds)
+    ctx = task_context(compiled, seed=seed, doc_id=doc_id, max_tries=max_tries, kinds=kinds)
     tasks: list[Task] = []
     reasons: dict[str, list[str]] = {wf.name: [] for wf in compiled.domain.workflows}
     plan = _kind_plan(name, kinds, per_domain)
@@ -159,6 +159,19 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
                                     reason=f"workflow {wf.name}: no admissible task: {why}",
                                     detail={"tries": len(reasons[wf.name])}))
     return tasks[:per_domain], rejections
+
+
+def task_context(compiled: CompiledDomain, *, seed: int = 0, doc_id: str | None = None, max_tries: int = 8,
+                 kinds: Sequence[str] = KINDS) -> "_Context":
+    """The context `make_tasks` makes a domain's tasks in (the same drawn rows, in the same order):
+    the synthesizer remakes a session's task in it (`stages.synthesizer.sessions`)."""
+    rng = random.Random(f"{seed}\x00{compiled.domain.name}")
+    rows = {}
+    for wf in compiled.domain.workflows:
+        got = anchor_rows(compiled, wf)
+        rng.shuffle(got)
+        rows[wf.name] = got[:max_tries]
+    return _Context(compiled, rows, seed, doc_id, max_tries, kinds)
 
 
 def _fills(template: str, message: str) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from ...simulators.scenario import Scenario
 from ..ground.plan import EpisodePlan
@@ -84,3 +84,17 @@ class Task(BaseModel):
     ops: list[str] = Field(default_factory=list)
     plan: EpisodePlan | None = None
     followups: list[Scenario] = Field(default_factory=list, description="requests the user brings next")
+    # each request's workflow (`Built.workflow`: a workflow, or a lookup's "lookup_<noun>"), in order, as
+    # the task maker made them; not part of the record (a task read back has none): the synthesizer
+    # names a session's requests by it (`stages.synthesizer.sessions`)
+    _request_workflows: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def request_workflows(self) -> list[str]:
+        return list(self._request_workflows)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal records (the request workflows, kept aside, are no part of one)."""
+        if not isinstance(other, Task):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
