@@ -8,13 +8,11 @@ from __future__ import annotations
 import re
 
 from gem_env.agents import guided as G
-from gem_env.documents import Document, Rejection, Verdict
-from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.documents import Document, Rejection
 from gem_env.stages.extract.steps import is_note
-from gem_env.tools import Domain
-from gem_env.tools.kinds import customer_step
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import extracted, guide_domain, marked_spans
+
 ZAPDOS = Document(id="openpi:Get-Zapdos", title="How to Get Zapdos in Mystery Dungeon Blue", text=(
     "1. Beat Rayquaza and finish the game.\n2. Go to Mount Thunder.\n3. Finish the maze and save.\n"
     "4. When you face him, he won't join your team at the first battle.\n"))
@@ -43,17 +41,15 @@ def test_a_line_that_says_how_things_are_is_a_note() -> None:
 
 
 def test_a_statement_in_the_guide_is_neither_told_nor_marked() -> None:
-    domain = OfflineExtractor(archetypes=False).extract(ZAPDOS, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(ZAPDOS)
     assert domain.guide[-1].startswith("When you face him")  # (the prompt's guide still has it)
-    spans = [s.span.text for w in domain.workflows for s in w.steps if s.span
-             and customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
+    spans = marked_spans(domain)
     assert spans and not any("join your team" in s for s in spans), spans
     assert not any("join your team" in line for line in G.told(domain.guide, spans)), G.told(domain.guide, spans)
 
 
 def test_a_guide_whose_examples_were_cut_from_its_text_makes_no_domain() -> None:
-    out = OfflineExtractor(archetypes=False).extract(JQUERY, GENERAL)
+    out = extracted(JQUERY)
     assert isinstance(out, Rejection) and "(e.g." in out.reason, out
 
 
@@ -72,10 +68,8 @@ def test_steps_each_taken_if_it_suits_are_a_choice_told_once_and_never_marked() 
     assert alternatives(guide) == [(2, 5)]
     assert alternatives(["Select a text color.", "Enter your text.", "Give your text a background if you like.",
                          "Anchor your text."]) == []  # (a lone optional step is the guide's own)
-    domain = OfflineExtractor(archetypes=False).extract(ITUNES, GENERAL)
-    assert isinstance(domain, Domain), domain
-    spans = [s.span.text for w in domain.workflows for s in w.steps if s.span
-             and customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
+    domain = guide_domain(ITUNES)
+    spans = marked_spans(domain)
     assert spans and not any(re.search(r"Email iTunes|call you|chat session", s) for s in spans), spans
     told = G.told(domain.guide, spans)
     assert told == ["Access the iTunes support page on Apple's website.", "Search or select a topic.",
