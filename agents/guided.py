@@ -187,6 +187,20 @@ def needed_first(policy: Sequence[tuple[str, int]], first: int | None) -> list[s
     return out
 
 
+#: a step said in the passive of what the reader is to do: "they need to be copied where appropriate"
+_TO_BE_DONE = re.compile(r"\b(?:needs?|has|have|must)\s+(?:to\s+)?be\s+(?!able\b)\w+ed\b", re.IGNORECASE)
+
+
+def read_told(span: str) -> bool:
+    """Whether a step of the guide that only reads the record, called once the customer says yes, is
+    told with the steps: where it says what to do, an instruction (`instructions`) that opens with an
+    act (`_ACTS`) or says what is to be done ("After all certificates have been created ..., they need
+    to be copied where appropriate: ..."); not a remark the extractor made a read of ("Once a bootable
+    key has been prepared ..., a few extra operations are needed.", "Filter.d/*.conf .")."""
+    said = instructions([span])
+    return bool(said) and (_ACTS.match(said[0]) is not None or _TO_BE_DONE.search(said[0]) is not None)
+
+
 def later(steps: Sequence[str], marks: Sequence[str]) -> int:
     """How many of the steps told (`told`), at their end, are for later: from the first that lasts
     longer than a visit (`tools.kinds.takes_time`: "Wait 24 hours.") on, where the checklist marks
@@ -254,13 +268,13 @@ def _key(text: str) -> str:
 
 
 def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, extra: str = "",
-            later: int = 0, first: Sequence[str] = ()) -> str:
+            later: int = 0, needed: Sequence[str] = ()) -> str:
     """The guidance before a guided request's writes: how to do it, and whether to mark the steps done
     on the record's checklist once the customer has done them (a yes/no question the customer answers
     before any write). `extra`: what else the confirmation says (the values given: "This is for your
     session, with the host key ..."). `later`: how many steps at the end are for later (`later`): the
     guidance says which step lasts how long, and asks to mark the steps before it once they are done
-    ("Step 5 takes 24 hours, so it's for later. Once you've done steps 1 to 4, ..."). `first`: what
+    ("Step 5 takes 24 hours, so it's for later. Once you've done steps 1 to 4, ..."). `needed`: what
     the guide says must already be so before its steps (`needed_first`), said before them."""
     listed = "\n".join(f"{k}. {s}" for k, s in enumerate(steps, 1))
     topic = action.removeprefix("take care of ") if action.startswith("take care of ") else ""
@@ -277,8 +291,8 @@ def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, e
     else:
         ask = rng.choice(_ASK_ONE if len(steps) == 1 else _ASK).format(thing=thing)
     body = f"{intro}\n{listed}" if steps else intro.rstrip(":") + "."
-    if first:
-        body = f"Before you start: {' '.join(first)}\n{body}"
+    if needed:
+        body = f"Before you start: {' '.join(needed)}\n{body}"
     return "\n".join(p for p in (body, extra, ask) if p)
 
 

@@ -979,7 +979,7 @@ class WorkflowAgent:
         given = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
         extra = S.details(given, SECRET, said=doing, names=S.own_names(records(seen)), yours=self.yours(turn))
         return G.confirm(turn.rng, doing, self._told(plan), thing, extra, later=self._for_later(plan),
-                         first=self._needed_first(plan))
+                         needed=self._needed_first(plan))
 
     def _told(self, plan: Plan) -> list[str]:
         """The guide's steps the request's guidance tells (`guided.told`): those its writes mark done,
@@ -1001,7 +1001,8 @@ class WorkflowAgent:
         # created ..., they need to be copied where appropriate"): called, it is a step told)
         key = next((e.primary_key for e in self.compiled.domain.entities if e.name == plan.workflow.anchor.table), "")
         return [w.span.text if w.span else None for k, (s, w, waits) in enumerate(steps)
-                if s.writes or waits and w.span or k > first and w.span and any(n != key for n in s.args)]
+                if s.writes or waits and w.span and G.read_told(w.span.text)
+                or k > first and w.span and any(n != key for n in s.args)]
 
     def _needed_first(self, plan: Plan) -> list[str]:
         """What the guide says must already be so before the steps told (`guided.needed_first`): its
