@@ -109,7 +109,8 @@ def marked(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     run = iter([g for g in guide if _RUN.match(g)])  # the lines of "try the following" steps, in order
     for span in spans:
         said = " ".join((span or "").split())
-        line = (next(run, None) if _TRIED.fullmatch(said) else None) or _line_of(said, guide) or said
+        line = (next(run, None) if _TRIED.fullmatch(said) else None) or _choice_of(said, guide) \
+            or _line_of(said, guide) or said
         line = line if _COMMAND.match(line) else line[:1].upper() + line[1:]
         line = line.rstrip(" :")
         if line[-1] not in ".!?)\"'…`":
@@ -209,8 +210,19 @@ def later(steps: Sequence[str], marks: Sequence[str]) -> int:
     return 0 if at is None else len(steps) - at
 
 
+def _choice_of(span: str, guide: Sequence[str]) -> str | None:
+    """The choice (`tools.kinds.either`) a step's text is made of: the run of alternatives it spans
+    whole (the checklist's one step of them, `tools.kinds.one_of`), None if it spans none."""
+    key = _key(span)
+    return next((either(guide[a:b]) for a, b in alternatives(guide)
+                 if all(_key(g) in key for g in guide[a:b])), None)
+
+
 def _index_of(span: str, guide: Sequence[str]) -> int | None:
-    """The index of the guide line a step's text was made from (`_line_of`), None if none."""
+    """The index of the guide line a step's text was made from (`_line_of`; the first of the
+    alternatives a choice spans), None if none."""
+    if (choice := _choice_of(span, guide)) is not None:
+        return next(a for a, b in alternatives(guide) if either(guide[a:b]) == choice)
     line = _line_of(span, guide)
     return next((k for k, g in enumerate(guide) if g == line), None) if line is not None else None
 
