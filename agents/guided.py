@@ -109,7 +109,8 @@ def marked(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     run = iter([g for g in guide if _RUN.match(g)])  # the lines of "try the following" steps, in order
     for span in spans:
         said = " ".join((span or "").split())
-        line = (next(run, None) if _TRIED.fullmatch(said) else None) or _line_of(said, guide) or said
+        line = (next(run, None) if _TRIED.fullmatch(said) else None) or _choice_of(said, guide) \
+            or _line_of(said, guide) or said
         line = line if _COMMAND.match(line) else line[:1].upper() + line[1:]
         line = line.rstrip(" :")
         if line[-1] not in ".!?)\"'…`":
@@ -155,6 +156,52 @@ def told(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     return out
 
 
+#: a sentence of the guide that says what must already be so before its steps can work: a thing that
+#: needs to be installed, updated, created, enabled ... ("In order to debug Debian packages with gdb(1),
+#: *-dbgsym packages need to be installed", "the Unix accounts must be created first"); not a supposition
+#: or a case ("Let's assume ...", "If you receive ..."), not what a step does later ("... then needs to
+#: be modified")
+_NEEDED = re.compile(r"\b(?:needs?\s+to|has\s+to|have\s+to|must(?:\s+(?:first|already))?)\s+be\s+(?:\w+ly\s+)?"
+                     r"(?:installed|updated|created|enabled|configured|mounted|loaded|set\s+up|running)\b", re.IGNORECASE)
+_NOT_NEEDED = re.compile(r"^\W*(?:if|when|once|let['’]s|suppose|assume|imagine|unless)\b|\bthen\s+(?:needs?|has|have|must)\b",
+                         re.IGNORECASE)
+#: the words a sentence may open with that are no name, said in lower case after "Before you start:"
+_OPENERS = frozenset("in for each every the a an all any your before to on with since as".split())
+
+
+def needed_first(policy: Sequence[tuple[str, int]], first: int | None) -> list[str]:
+    """What the guide says must already be so before its steps (`_NEEDED`), where it says it: of the
+    guide's sentences (`policy`, each with its offset in the text), those stated before its first
+    step told (`first`, that step's offset), said as the guidance's opening ("Before you start: in
+    order to debug Debian packages with gdb(1), *-dbgsym packages need to be installed (e.g.
+    coreutils-dbgsym in the case of coreutils)."). The customer was otherwise never told what the
+    steps take for granted. None where no step has a place in the text (`first` None)."""
+    if first is None:
+        return []
+    out = []
+    for text, at in policy:
+        said = " ".join(text.split())
+        if at < first and _NEEDED.search(said) and not _NOT_NEEDED.search(said):
+            word = said.split(" ", 1)[0]
+            said = said[:1].lower() + said[1:] if word.lower() in _OPENERS else said
+            out.append(said if said[-1] in ".!?" else said + ".")
+    return out
+
+
+#: a step said in the passive of what the reader is to do: "they need to be copied where appropriate"
+_TO_BE_DONE = re.compile(r"\b(?:needs?|has|have|must)\s+(?:to\s+)?be\s+(?!able\b)\w+ed\b", re.IGNORECASE)
+
+
+def read_told(span: str) -> bool:
+    """Whether a step of the guide that only reads the record, called once the customer says yes, is
+    told with the steps: where it says what to do, an instruction (`instructions`) that opens with an
+    act (`_ACTS`) or says what is to be done ("After all certificates have been created ..., they need
+    to be copied where appropriate: ..."); not a remark the extractor made a read of ("Once a bootable
+    key has been prepared ..., a few extra operations are needed.", "Filter.d/*.conf .")."""
+    said = instructions([span])
+    return bool(said) and (_ACTS.match(said[0]) is not None or _TO_BE_DONE.search(said[0]) is not None)
+
+
 def later(steps: Sequence[str], marks: Sequence[str]) -> int:
     """How many of the steps told (`told`), at their end, are for later: from the first that lasts
     longer than a visit (`tools.kinds.takes_time`: "Wait 24 hours.") on, where the checklist marks
@@ -163,8 +210,19 @@ def later(steps: Sequence[str], marks: Sequence[str]) -> int:
     return 0 if at is None else len(steps) - at
 
 
+def _choice_of(span: str, guide: Sequence[str]) -> str | None:
+    """The choice (`tools.kinds.either`) a step's text is made of: the run of alternatives it spans
+    whole (the checklist's one step of them, `tools.kinds.one_of`), None if it spans none."""
+    key = _key(span)
+    return next((either(guide[a:b]) for a, b in alternatives(guide)
+                 if all(_key(g) in key for g in guide[a:b])), None)
+
+
 def _index_of(span: str, guide: Sequence[str]) -> int | None:
-    """The index of the guide line a step's text was made from (`_line_of`), None if none."""
+    """The index of the guide line a step's text was made from (`_line_of`; the first of the
+    alternatives a choice spans), None if none."""
+    if (choice := _choice_of(span, guide)) is not None:
+        return next(a for a, b in alternatives(guide) if either(guide[a:b]) == choice)
     line = _line_of(span, guide)
     return next((k for k, g in enumerate(guide) if g == line), None) if line is not None else None
 
@@ -222,13 +280,14 @@ def _key(text: str) -> str:
 
 
 def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, extra: str = "",
-            later: int = 0) -> str:
+            later: int = 0, needed: Sequence[str] = ()) -> str:
     """The guidance before a guided request's writes: how to do it, and whether to mark the steps done
     on the record's checklist once the customer has done them (a yes/no question the customer answers
     before any write). `extra`: what else the confirmation says (the values given: "This is for your
     session, with the host key ..."). `later`: how many steps at the end are for later (`later`): the
     guidance says which step lasts how long, and asks to mark the steps before it once they are done
-    ("Step 5 takes 24 hours, so it's for later. Once you've done steps 1 to 4, ...")."""
+    ("Step 5 takes 24 hours, so it's for later. Once you've done steps 1 to 4, ..."). `needed`: what
+    the guide says must already be so before its steps (`needed_first`), said before them."""
     listed = "\n".join(f"{k}. {s}" for k, s in enumerate(steps, 1))
     topic = action.removeprefix("take care of ") if action.startswith("take care of ") else ""
     intro = rng.choice(_INTRO_TOPIC).format(topic=topic) if topic else rng.choice(_INTRO).format(action=action)
@@ -244,6 +303,8 @@ def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, e
     else:
         ask = rng.choice(_ASK_ONE if len(steps) == 1 else _ASK).format(thing=thing)
     body = f"{intro}\n{listed}" if steps else intro.rstrip(":") + "."
+    if needed:
+        body = f"Before you start: {' '.join(needed)}\n{body}"
     return "\n".join(p for p in (body, extra, ask) if p)
 
 

@@ -996,7 +996,8 @@ class WorkflowAgent:
         written = {n for s in plan.steps if s.writes for n, (kind, _) in s.args.items() if kind == "const"}
         given = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
         extra = S.details(given, SECRET, said=doing, names=S.own_names(records(seen)), yours=self.yours(turn))
-        return G.confirm(turn.rng, doing, self._told(plan), thing, extra, later=self._for_later(plan))
+        return G.confirm(turn.rng, doing, self._told(plan), thing, extra, later=self._for_later(plan),
+                         needed=self._needed_first(plan))
 
     def _told(self, plan: Plan) -> list[str]:
         """The guide's steps the request's guidance tells (`guided.told`): those its writes mark done,
@@ -1007,14 +1008,29 @@ class WorkflowAgent:
 
     def _told_spans(self, plan: Plan) -> list[str | None]:
         """The texts of the request's steps the guidance tells as marked (`_told`)."""
-        steps = [(s, w) for s, w in zip(plan.steps, plan.workflow.steps) if s.tool in self.compiled.tools]
-        first = next((k for k, (s, _) in enumerate(steps) if s.writes), len(steps))
+        after_yes = self._after_yes.get(plan.workflow.name, frozenset()) if self._guided(plan) else frozenset()
+        steps = [(s, w, at in after_yes) for at, (s, w) in enumerate(zip(plan.steps, plan.workflow.steps))
+                 if s.tool in self.compiled.tools]
+        first = next((k for k, (s, _, _) in enumerate(steps) if s.writes), len(steps))
         # (and a step between them that checks what the customer gives or the record's own name, "Pick a
         # reel based on your skill level", "Click the picture you want to hide": the customer takes it
-        # too; it was left out of the steps told)
+        # too; it was left out of the steps told; and a step of the guide read before the first write,
+        # once the customer says yes (`_steps_after_yes`: the VPN's "After all certificates have been
+        # created ..., they need to be copied where appropriate"): called, it is a step told)
         key = next((e.primary_key for e in self.compiled.domain.entities if e.name == plan.workflow.anchor.table), "")
-        return [w.span.text if w.span else None for k, (s, w) in enumerate(steps)
-                if s.writes or k > first and w.span and any(n != key for n in s.args)]
+        return [w.span.text if w.span else None for k, (s, w, waits) in enumerate(steps)
+                if s.writes or waits and w.span and G.read_told(w.span.text)
+                or k > first and w.span and any(n != key for n in s.args)]
+
+    def _needed_first(self, plan: Plan) -> list[str]:
+        """What the guide says must already be so before the steps told (`guided.needed_first`): its
+        sentences before the first of them that no tool checks as a rule (a rule refuses instead)."""
+        checked = {" ".join(e.message.split()) for t in self.compiled.domain.tools
+                   for e in every_step(t.effect or []) if isinstance(e, RequireStep)}
+        policy = [(r.text, r.span.start) for r in self.compiled.domain.policy
+                  if r.span is not None and " ".join(r.text.split()) not in checked]
+        told = [w.span.start for s, w in zip(plan.steps, plan.workflow.steps) if w.span and s.tool in self.compiled.tools]
+        return G.needed_first(policy, min(told) if told else None)
 
     def _for_later(self, plan: Plan) -> int:
         """How many of the steps the guidance tells are for later (`guided.later`)."""

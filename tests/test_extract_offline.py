@@ -413,15 +413,16 @@ def test_wikihow_workflows_have_the_given_number_of_steps() -> None:
     """As many workflow steps as the text's, up to a step that lasts longer than a visit ("Refrigerate
     overnight.", "Cook the mixture on high for 4 to 5 hours."): the visit records the steps before it
     (`tools.kinds.takes_time`); a text whose first step is one makes no domain. Steps that are ways to one
-    end the customer takes one of (`tools.kinds.alternatives`) and sentences about a thing
-    (`steps.says_how_a_thing_is`: "Old package installers are taking up too much space.") are no steps."""
+    end the customer takes one of (`tools.kinds.alternatives`) are one step (`tools.kinds.one_of`), and
+    sentences about a thing (`steps.says_how_a_thing_is`: "Old package installers are taking up too much
+    space.") are no steps."""
     from gem_env.stages.extract.steps import says_how_a_thing_is
     from gem_env.tools.kinds import alternatives
     ex = OfflineExtractor(archetypes=False)
     records = _wikihow_sample(200)
     exact = 0
     for rec in records:
-        among = {k for a, b in alternatives(rec["steps"]) for k in range(a, b)}
+        among = {k for a, b in alternatives(rec["steps"]) for k in range(a + 1, b)}
         told = [s for k, s in enumerate(rec["steps"]) if k not in among and not says_how_a_thing_is(s)]
         steps = len(next((told[:k] for k, s in enumerate(told) if takes_time(s) is not None), told))
         got = ex.extract(Document(id=rec["id"], text=rec["text"], title=rec.get("title", "")), RELEVANT)

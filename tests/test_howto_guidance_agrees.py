@@ -12,17 +12,13 @@ import pytest
 
 from gem_env.agents import banks as B
 from gem_env.agents import guided as G
-from gem_env.agents.workflow_agent import WorkflowAgent, _heard_trouble
-from gem_env.documents import Document, Verdict
-from gem_env.simulators.scripted import ScriptedUser
-from gem_env.stages.extract.offline import OfflineExtractor
-from gem_env.stages.ground.episode import Limits
-from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
-from gem_env.stages.tasks import make_tasks
-from gem_env.tools import Domain, compile_domain
+from gem_env.agents.workflow_agent import _heard_trouble
+from gem_env.documents import Document
+from gem_env.tools import compile_domain
 from gem_env.tools.kinds import customer_step
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import guide_domain, rolled_out
+
 HALO = Document(id="openpi:Halo", title="How to Get out of Maps on Halo 3", text=(
     "1. Make a Mongoose on Valhalla at the edge of the map (the water side).\n"
     "2. Know that the map edge is guarded by a force field.\n"
@@ -32,15 +28,12 @@ _ITEM = re.compile(r"^\d+\. (.+)$", re.M)
 
 
 async def test_the_steps_told_are_the_steps_the_checklist_marks() -> None:
-    domain = OfflineExtractor(archetypes=False).extract(HALO, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(HALO)
     assert "Know that the map edge is guarded by a force field." in domain.guide  # (the prompt still has it)
     compiled = compile_domain(domain)
     marks = {t.name for t in domain.tools if customer_step(t.description)}
-    tasks, _ = make_tasks(compiled, per_domain=4, seed=0)
-    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
     checked = 0
-    for traj in await run_rollouts(jobs, concurrency=2):
+    for traj in await rolled_out(compiled, per_domain=4):
         assert traj.verification.passed, (traj.id, traj.verification.failed)
         guidance = [m["content"] for m in traj.messages if m["role"] == "assistant" and m.get("content")
                     and G.GUIDANCE.search(m["content"])]
@@ -118,13 +111,10 @@ async def test_a_step_that_checks_what_the_customer_gives_is_told_too(doc: Docum
     """"Pick a reel based on your skill level" (its tool checks the level the customer gives), "Click
     the picture you want to hide" (it checks the picture's name) were left out of the steps told, then
     called with the rest: the customer was told four steps of five."""
-    domain = OfflineExtractor(archetypes=False).extract(doc, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(doc)
     compiled = compile_domain(domain)
-    tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
-    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
     told_any = False
-    for traj in await run_rollouts(jobs, concurrency=2):
+    for traj in await rolled_out(compiled, per_domain=3):
         assert traj.verification.passed, (traj.id, traj.verification.failed)
         guidance = [m["content"] for m in traj.messages if m["role"] == "assistant" and m.get("content")
                     and G.GUIDANCE.search(m["content"]) and _ITEM.search(m["content"])]

@@ -11,46 +11,33 @@ import re
 import pytest
 
 from gem_env.agents import guided as G
-from gem_env.agents.workflow_agent import WorkflowAgent
-from gem_env.documents import Document, Verdict
+from gem_env.documents import Document
 from gem_env.simulators import phrases as P
-from gem_env.simulators.scripted import ScriptedUser
-from gem_env.stages.extract.offline import OfflineExtractor
-from gem_env.stages.ground.episode import Limits
-from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
-from gem_env.stages.tasks import make_tasks
-from gem_env.tools import Domain, compile_domain
+from gem_env.tools import compile_domain
 from gem_env.tools.kinds import customer_step
+
+from howto_helpers import guide_domain, rolled_out
 
 WII = Document(id="openpi:Connect-a-Wii", title="How to Connect a Wii to HD TV", text=(
     "1. Plug in your HDMI cord to the cable.\n"
     "2. Plug it into your TV's HDMI input.\n"
     "3. Plug it into your Wii's AV Composite Output instead of putting in the Composite cord.\n"
     "4. Plug your HDMI cord into the converter and your TV.\n"))
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
 #: a claim of having done the customer's task ("I've connected a Wii to HD TV", "I have plugged ...")
 _CLAIM = re.compile(r"\bI(?:'ve| have)(?: just| now)? (?!marked)(?:connected|plugged|done|taken care)\b", re.IGNORECASE)
 
 
-def _domain(doc: Document, verdict: Verdict = GENERAL) -> Domain:
-    domain = OfflineExtractor(archetypes=False).extract(doc, verdict)
-    assert isinstance(domain, Domain), domain
-    return domain
-
-
 def test_a_step_only_the_customer_can_take_is_recorded_not_done() -> None:
     """The step tools say they record what the customer did (an LLM agent reads it so too)."""
-    writes = [t for t in _domain(WII).tools if t.kind == "write"]
+    writes = [t for t in guide_domain(WII).tools if t.kind == "write"]
     assert writes and all(customer_step(t.description) for t in writes), [t.description for t in writes]
     assert all("Carry out" not in t.description for t in writes)
 
 
 async def test_the_assistant_guides_the_steps_and_says_what_the_record_shows() -> None:
-    compiled = compile_domain(_domain(WII))
-    tasks, _ = make_tasks(compiled, per_domain=4, seed=0)
-    assert tasks
-    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
-    trajectories = await run_rollouts(jobs, concurrency=2)
+    compiled = compile_domain(guide_domain(WII))
+    trajectories = await rolled_out(compiled, per_domain=4)
+    assert trajectories
     wrote = 0
     for traj in trajectories:
         assert traj.verification.passed, (traj.id, traj.verification.failed)
@@ -94,5 +81,5 @@ def test_a_yes_to_guidance_says_the_steps_are_done_and_reads_as_yes() -> None:
 def test_a_command_dump_or_a_supposition_is_no_step_to_call(step: str) -> None:
     doc = Document(id="d", title="How to Make a Certificate", text=(
         f"1. {step}\n2. Type the word yes to continue.\n3. Confirm the request details.\n"))
-    calls = [str(s.args) for w in _domain(doc).workflows for s in w.steps]
+    calls = [str(s.args) for w in guide_domain(doc).workflows for s in w.steps]
     assert calls and not any("EASYRSA" in c or "suppose" in c.lower() for c in calls), calls

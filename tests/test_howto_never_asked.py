@@ -5,12 +5,11 @@ in a game), "What's the digit number?" -> "19257067" (of "a 3 digit number"), an
 GPG key id. No parameter asks them and no record holds them."""
 from __future__ import annotations
 
-from gem_env.documents import Document, Verdict
-from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.documents import Document
 from gem_env.stages.extract.procedure_given import never_asked
-from gem_env.tools import Domain
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import guide_domain
+
 MIXER = Document(id="wikihow-goal-step:840", title="How to Stream on Mixer App - Creating a Mixer Account", text=(
     "How to Stream on Mixer App - Creating a Mixer Account\n1. Go to https://mixer.com in a web browser.\n"
     "2. Click Sign In or tap the icon that resembles a person.\n3. Click or tap Sign in with Microsoft.\n"
@@ -31,8 +30,7 @@ GRAVITY = Document(id="openpi:Adjust-Gravity-on-Counter-Strike", title="How to A
 
 
 def _fields(doc: Document) -> list[str]:
-    domain = OfflineExtractor(archetypes=False).extract(doc, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(doc)
     params = [p.name for t in domain.tools for p in t.parameters]
     return [f.name for f in domain.entities[0].fields] + params
 

@@ -10,18 +10,14 @@ import random
 import re
 
 from gem_env.agents import guided as G
-from gem_env.agents.workflow_agent import WorkflowAgent
-from gem_env.documents import Document, Rejection, Verdict
+from gem_env.documents import Document, Rejection
 from gem_env.simulators import phrases as P
-from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.extract.offline import OfflineExtractor
-from gem_env.stages.ground.episode import Limits
-from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
-from gem_env.stages.tasks import make_tasks
 from gem_env.tools import Domain, compile_domain
 from gem_env.tools.kinds import customer_step, takes_time
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import extracted, guide_domain, rolled_out
+
 SHOVEL = Document(id="openpi:Golden-Shovel", title="How to Get a Golden Shovel in Animal Crossing Wild World", text=(
     "1. Buy two shovels from Tom Nook's store.\n2. Equip yourself with one of the shovels.\n"
     "3. Dig a hole with the shovel.\n4. Go into your inventory and select the other shovel.\n5. Wait 24 hours.\n"))
@@ -48,14 +44,13 @@ def test_a_steps_duration_is_read_from_its_words() -> None:
 
 
 def test_the_visit_records_the_steps_before_a_wait_and_the_guide_keeps_the_rest() -> None:
-    domain = OfflineExtractor(archetypes=False).extract(SHOVEL, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(SHOVEL)
     assert domain.guide[-1] == "Wait 24 hours."  # (the guide the prompt shows has it)
     marked = [s for w in domain.workflows for s in w.steps
               if customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
     assert marked and not any("wait" in (s.span.text if s.span else "").lower() for s in marked), marked
     # a guide whose first step lasts 15 days leaves nothing to report done in a visit
-    out = OfflineExtractor(archetypes=False).extract(ROSES, GENERAL)
+    out = extracted(ROSES)
     assert isinstance(out, Rejection) and "longer than a visit" in out.reason, out
 
 
@@ -84,14 +79,11 @@ def test_the_guidance_says_which_step_waits_and_asks_to_mark_those_before_it() -
 
 
 async def test_the_customer_reports_only_the_steps_before_the_wait_and_only_those_are_marked() -> None:
-    domain = OfflineExtractor(archetypes=False).extract(SHOVEL, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(SHOVEL)
     compiled = compile_domain(domain)
     marks = {t.name for t in domain.tools if customer_step(t.description)}
-    tasks, _ = make_tasks(compiled, per_domain=4, seed=0)
-    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
     checked = 0
-    for traj in await run_rollouts(jobs, concurrency=2):
+    for traj in await rolled_out(compiled, per_domain=4):
         assert traj.verification.passed, (traj.id, traj.verification.failed)
         texts = [(m["role"], m.get("content") or "") for m in traj.messages if not m.get("tool_calls")]
         guidance = [k for k, (r, c) in enumerate(texts) if r == "assistant" and G.GUIDANCE.search(c) and _ITEM.search(c)]
@@ -132,9 +124,7 @@ async def test_a_value_the_steps_make_is_not_asked_of_the_customer_before_them()
     assert not [p.name for t in domain.tools if t.kind == "write" for p in t.parameters if "key" in p.name
                 and not p.name.endswith("_id")], [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
     compiled = compile_domain(domain)
-    tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
-    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
-    for traj in await run_rollouts(jobs, concurrency=2):
+    for traj in await rolled_out(compiled, per_domain=3):
         assert traj.verification.passed, (traj.id, traj.verification.failed)
         guidance = next(k for k, m in enumerate(traj.messages) if m["role"] == "assistant"
                         and G.GUIDANCE.search(m.get("content") or ""))
@@ -153,14 +143,11 @@ async def test_a_thing_a_step_gets_is_no_value_the_customer_is_asked() -> None:
     """"What would you like the Raven Token to be?", asked after the customer said they were done, of the
     token the last step gets in the game (round 60's "left"): what a step gets is made by it, like what
     it generates; nobody has a value of it to tell."""
-    domain = OfflineExtractor(archetypes=False).extract(YOSHI, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(YOSHI)
     assert not [p.name for t in domain.tools for p in t.parameters if "token" in p.name], \
         [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
     compiled = compile_domain(domain)
-    tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
-    jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
-    for traj in await run_rollouts(jobs, concurrency=2):
+    for traj in await rolled_out(compiled, per_domain=3):
         assert traj.verification.passed, (traj.id, traj.verification.failed)
         assert not any(re.search(r"(?:what|which)\b[^.?!]*Raven Token[^.?!]*\?", m.get("content") or "", re.I)
                        for m in traj.messages if m["role"] == "assistant"), traj.id

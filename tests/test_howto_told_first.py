@@ -8,16 +8,11 @@ from __future__ import annotations
 import re
 
 from gem_env.agents import guided as G
-from gem_env.agents.workflow_agent import WorkflowAgent
-from gem_env.documents import Document, Rejection, Verdict
-from gem_env.simulators.scripted import ScriptedUser
-from gem_env.stages.extract.offline import OfflineExtractor
-from gem_env.stages.ground.episode import Limits
-from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
-from gem_env.stages.tasks import make_tasks
-from gem_env.tools import Domain, compile_domain
+from gem_env.documents import Document, Rejection
+from gem_env.tools import compile_domain
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import extracted, guide_domain, rolled_out
+
 PUBLISHER = Document(id="wikihow-goal-step:637", title="How to Use Microsoft Publisher - Saving Your Document", text=(
     "How to Use Microsoft Publisher - Saving Your Document\n"
     "1. Click on “File” and select “Save.” Type a name for your document in the “Save As” dialog box.\n"
@@ -40,12 +35,9 @@ _FINDS = re.compile(r"^(?:find_|get_)")
 async def test_no_step_of_the_guide_is_called_before_it_is_told() -> None:
     checked = 0
     for doc in (PUBLISHER, CABLE):
-        domain = OfflineExtractor(archetypes=False).extract(doc, GENERAL)
-        assert isinstance(domain, Domain), domain
+        domain = guide_domain(doc)
         compiled = compile_domain(domain)
-        tasks, _ = make_tasks(compiled, per_domain=3, seed=0)
-        jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario), Limits()) for t in tasks]
-        for traj in await run_rollouts(jobs, concurrency=2):
+        for traj in await rolled_out(compiled, per_domain=3):
             assert traj.verification.passed, (traj.id, traj.verification.failed)
             guidance = next((k for k, m in enumerate(traj.messages) if m["role"] == "assistant"
                              and G.GUIDANCE.search(m.get("content") or "") and "1. " in (m.get("content") or "")), None)
@@ -57,5 +49,5 @@ async def test_no_step_of_the_guide_is_called_before_it_is_told() -> None:
 
 
 def test_a_guide_whose_every_step_only_reads_makes_no_domain() -> None:
-    out = OfflineExtractor(archetypes=False).extract(WIDTH, GENERAL)
+    out = extracted(WIDTH)
     assert isinstance(out, Rejection) and "only reads the record" in out.reason, out

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 
-from gem_env.documents import Document, Verdict
-from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.documents import Document
 from gem_env.stages.extract.procedure_tools import _one
-from gem_env.tools import Domain
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import guide_domain
+
 GOPHONE = Document(id="wikihow-goal-step:25", title="How to Use a GoPhone Plan With an iPhone - iPhone through iPhone 3GS",
                    text=("How to Use a GoPhone Plan With an iPhone - iPhone through iPhone 3GS\n1. Get an old AT&T iPhone.\n"
                          "2. Get a prepaid AT&T GoPhone.\n3. Power down your iPhone.\n4. Remove the iPhone SIM card.\n"
@@ -19,8 +18,7 @@ GOPHONE = Document(id="wikihow-goal-step:25", title="How to Use a GoPhone Plan W
 
 
 def test_a_records_kind_is_said_in_words_with_its_article() -> None:
-    domain = OfflineExtractor(archetypes=False).extract(GOPHONE, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(GOPHONE)
     said = [domain_text for t in domain.tools for domain_text in
             [t.description, *(p.description for p in t.parameters)]]
     assert any("Look up an iphone sim card by its id." == d for d in said), said

@@ -4,13 +4,11 @@ database with 1 new entries Data Base Updated" twice, and never `./easyrsa build
 from __future__ import annotations
 
 from gem_env.agents import guided as G
-from gem_env.documents import Document, Verdict
-from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.documents import Document
 from gem_env.stages.extract.steps import output_of, procedure_steps
-from gem_env.tools import Domain
-from gem_env.tools.kinds import customer_step
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import guide_domain, marked_spans
+
 
 #: the handbook's layout: a prompt alone on its line, the command on the next, its output, prose as one
 #: long line
@@ -60,11 +58,9 @@ def test_a_transcripts_commands_are_the_steps_not_its_output() -> None:
 
 def test_the_guidance_tells_and_marks_the_commands() -> None:
     doc = Document(id="debian-handbook:sect.x509-cert", title="10.2. X.509 certificates", text=EASYRSA)
-    domain = OfflineExtractor(archetypes=False).extract(doc, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(doc)
     assert not any("Data Base" in g or "request details" in g for g in domain.guide), domain.guide
-    spans = [s.span.text for w in domain.workflows for s in w.steps if s.span
-             and customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
+    spans = marked_spans(domain)
     told = G.told(domain.guide, spans)
     assert told[:2] == ['Run "make-cadir pki-falcot".', 'Run "cd pki-falcot".'], told
     assert 'Run "./easyrsa sign-req server vpn.falcot.com".' in told and len(told) == len(set(told)), told

@@ -5,16 +5,16 @@ and a guide whose text lost the code its steps show ("give it an id like describ
 method.(e.g.") makes no domain: told, its steps point at what nobody sees."""
 from __future__ import annotations
 
+import json
 import re
 
 from gem_env.agents import guided as G
-from gem_env.documents import Document, Rejection, Verdict
-from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.documents import Document, Rejection
 from gem_env.stages.extract.steps import is_note
-from gem_env.tools import Domain
-from gem_env.tools.kinds import customer_step
+from gem_env.tools import compile_domain
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import extracted, guide_domain, marked_spans, rolled_out
+
 ZAPDOS = Document(id="openpi:Get-Zapdos", title="How to Get Zapdos in Mystery Dungeon Blue", text=(
     "1. Beat Rayquaza and finish the game.\n2. Go to Mount Thunder.\n3. Finish the maze and save.\n"
     "4. When you face him, he won't join your team at the first battle.\n"))
@@ -43,17 +43,15 @@ def test_a_line_that_says_how_things_are_is_a_note() -> None:
 
 
 def test_a_statement_in_the_guide_is_neither_told_nor_marked() -> None:
-    domain = OfflineExtractor(archetypes=False).extract(ZAPDOS, GENERAL)
-    assert isinstance(domain, Domain), domain
+    domain = guide_domain(ZAPDOS)
     assert domain.guide[-1].startswith("When you face him")  # (the prompt's guide still has it)
-    spans = [s.span.text for w in domain.workflows for s in w.steps if s.span
-             and customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
+    spans = marked_spans(domain)
     assert spans and not any("join your team" in s for s in spans), spans
     assert not any("join your team" in line for line in G.told(domain.guide, spans)), G.told(domain.guide, spans)
 
 
 def test_a_guide_whose_examples_were_cut_from_its_text_makes_no_domain() -> None:
-    out = OfflineExtractor(archetypes=False).extract(JQUERY, GENERAL)
+    out = extracted(JQUERY)
     assert isinstance(out, Rejection) and "(e.g." in out.reason, out
 
 
@@ -64,24 +62,44 @@ ITUNES = Document(id="wikihow-goal-step:247", title="How to Contact the iTunes S
     "5. Start an online chat session if you want to talk with a representative.\n"))
 
 
-def test_steps_each_taken_if_it_suits_are_a_choice_told_once_and_never_marked() -> None:
+def test_steps_each_taken_if_it_suits_are_a_choice_told_once_and_marked_as_one() -> None:
     """iTunes' three ways to contact support were all marked done, of a customer who takes one (round
-    60's "left"): they are told as a choice, and the checklist records the steps everyone takes."""
-    from gem_env.tools.kinds import alternatives
+    60's "left"), then none of them (round 61's): they are told as a choice, and the checklist marks the
+    one step the customer takes whichever way, said whole ("email iTunes, get iTunes support to call you
+    or start an online chat session"), never one way alone."""
+    from gem_env.tools.kinds import alternatives, one_of
     guide = list(ITUNES.text.splitlines())
     assert alternatives(guide) == [(2, 5)]
     assert alternatives(["Select a text color.", "Enter your text.", "Give your text a background if you like.",
                          "Anchor your text."]) == []  # (a lone optional step is the guide's own)
-    domain = OfflineExtractor(archetypes=False).extract(ITUNES, GENERAL)
-    assert isinstance(domain, Domain), domain
-    spans = [s.span.text for w in domain.workflows for s in w.steps if s.span
-             and customer_step(next(t.description for t in domain.tools if t.name == s.tool))]
-    assert spans and not any(re.search(r"Email iTunes|call you|chat session", s) for s in spans), spans
+    assert one_of(["Email iTunes if you don't mind waiting a few days.",
+                   "Get iTunes support to call you if you'd like to talk on the phone."]) \
+        == "Email iTunes or get iTunes support to call you."
+    domain = guide_domain(ITUNES)
+    spans = marked_spans(domain)
+    assert len(spans) == 3 and all(re.search(r"Email iTunes|call you|chat session", s) for s in spans[2:]), spans
+    labels = [s.args["step"].const for w in domain.workflows for s in w.steps if "step" in s.args]
+    assert labels[-1] == "email iTunes, get iTunes support to call you or start an online chat session", labels
+    choice = ("Then do whichever of these suits you: email iTunes if you don't mind waiting a few days; get "
+              "iTunes support to call you if you'd like to talk on the phone; or start an online chat session if "
+              "you want to talk with a representative.")
+    assert G.marked(domain.guide, spans)[-1] == choice
     told = G.told(domain.guide, spans)
-    assert told == ["Access the iTunes support page on Apple's website.", "Search or select a topic.",
-                    "Then do whichever of these suits you: email iTunes if you don't mind waiting a few days; get "
-                    "iTunes support to call you if you'd like to talk on the phone; or start an online chat session if "
-                    "you want to talk with a representative."], told
+    assert told == ["Access the iTunes support page on Apple's website.", "Search or select a topic.", choice], told
+
+
+async def test_the_choice_is_marked_once_whichever_way_the_customer_took() -> None:
+    compiled = compile_domain(guide_domain(ITUNES))
+    checked = 0
+    for traj in await rolled_out(compiled, per_domain=3):
+        assert traj.verification.passed, (traj.id, traj.verification.failed)
+        steps = [json.loads(c["function"]["arguments"]).get("step") for m in traj.messages
+                 for c in m.get("tool_calls") or [] if c["function"]["name"] == "do_step"]
+        if steps:
+            assert steps[-1] == "email iTunes, get iTunes support to call you or start an online chat session", steps
+            assert not any(s in ("email iTunes", "get iTunes support to call you") for s in steps), steps
+            checked += 1
+    assert checked >= 2
 
 
 def test_a_sentence_about_a_thing_is_a_note_and_an_instruction_is_not() -> None:

@@ -4,12 +4,12 @@
 prompt "[1 - #include <abstractions/lightdm>] ... (A)llow / [(D)eny] / ... Glob with (E)…" told three times)."""
 from __future__ import annotations
 
-from gem_env.documents import Document, Verdict
-from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.documents import Document
 from gem_env.stages.extract.procedure import _whole
 from gem_env.tools import Domain
 
-GENERAL = Verdict(id="x", relevant=True, score=0.9, reason="steps", labels={"domain": "general"})
+from howto_helpers import guide_domain
+
 YIAZMAT = Document(id="openpi:Defeat-the-Yiazmat-in-Final-Fantasy-XII", title="How to Defeat the Yiazmat in Final Fantasy XII", text=(
     "How to Defeat the Yiazmat in Final Fantasy XII\n1. The petitioner is Montblanc, found in Clan Hall in Rabanastre.\n"
     "2. Take the Strahl (Balthier's Airship) to the Ridorana Cataract.\n3. Cast Decoy on the strongest character with high "
@@ -30,27 +30,21 @@ APPARMOR = ("1. Start the application to be profiled.\n2. Select the \"Scan\" op
             "4. Save the profile.\n")
 
 
-def _domain(doc: Document) -> Domain:
-    domain = OfflineExtractor(archetypes=False).extract(doc, GENERAL)
-    assert isinstance(domain, Domain), domain
-    return domain
-
-
 def _spans(domain: Domain) -> list[str]:
     return [s.span.text for w in domain.workflows for s in w.steps if s.span]
 
 
 def test_a_long_step_is_told_whole() -> None:
-    domain = _domain(METROPCS)
+    domain = guide_domain(METROPCS)
     assert not [g for g in domain.guide if g.endswith("…")], domain.guide
     assert any(g.endswith("MetroPCS will then process your order and ship your phone.") for g in domain.guide), domain.guide
 
 
 def test_a_quotation_or_a_programs_prompt_is_no_step() -> None:
-    domain = _domain(YIAZMAT)
+    domain = guide_domain(YIAZMAT)
     assert not any("annoying tactic" in s for s in _spans(domain)), _spans(domain)
     assert not [g for g in domain.guide if g.endswith("…")], domain.guide
-    domain = _domain(Document(id="apparmor", title="Creating an AppArmor profile", text=APPARMOR))
+    domain = guide_domain(Document(id="apparmor", title="Creating an AppArmor profile", text=APPARMOR))
     assert not any("#include" in s for s in _spans(domain)), _spans(domain)
     assert any("Save the profile" in s for s in _spans(domain)), _spans(domain)
 

@@ -139,3 +139,30 @@ def test_a_refusal_asks_for_no_value_it_does_not_need() -> None:
         assert "redemption amount" not in said, said  # the rule it refuses by reads the reward, not the amount
     asked = [ms for t, ms in sessions if t.category == "complete"]
     assert asked and all(any("redemption amount" in (m.get("content") or "") for m in ms) for ms in asked)
+
+
+REDEEM_POINTS = ("## When You Can Redeem\n- You need at least $3,000 points available to initiate a redemption.\n\n"
+                 "## How Value Is Calculated\n- Redemptions are valued at $0.01 per point.\n"
+                 "- Example conversions:\n  - Redeeming 5,000 points yields 5,000 × $0.01 in value.\n"
+                 "  - Redeeming 20,000 points yields 20,000 × $0.01 in value.\n\n" + REDEEM)
+
+
+def test_an_amount_the_page_counts_in_points_is_said_in_points() -> None:
+    """EcoCard's redemption amount was asked and said as money ("That would be $77.49.", "with the
+    redemption amount set to $77.49") of a page whose redemptions are points, at least 3,000 of them
+    (round 61's "left"): it is a number of the page's points, asked "how many", said as points."""
+    from gem_env.stages.extract.procedure_fields import _in_points
+    assert _in_points("redemption_amount", REDEEM_POINTS) == [3000, 5000, 20000]
+    assert _in_points("refund_amount", REDEEM_POINTS) == []  # (an amount the page does not count in points)
+    assert _in_points("redemption_amount", REDEEM) == []
+    domain, sessions = _sessions("eco", "EcoCard: Redeeming Points for Rewards", REDEEM_POINTS, per_domain=10)
+    fields = {f.name: f for f in domain.entities[0].fields}
+    assert "redemption_amount" not in fields and fields["redemption_points"].type == "integer", list(fields)
+    said = _said(sessions) + " " + _said(sessions, "user")
+    assert "$" not in said.replace("$3,000 points", ""), said
+    asked = [ms for t, ms in sessions if t.category == "complete"]
+    assert asked and all(any("redemption points" in (m.get("content") or "") for m in ms if m["role"] == "assistant")
+                         for ms in asked)
+    for t, ms in sessions:  # the rule on the reward is still checked before any amount is asked
+        if t.category == "refuse":
+            assert "redemption points" not in _said([(t, ms)]), _said([(t, ms)])

@@ -215,6 +215,17 @@ def either(steps: Any) -> str:
     return "Then do whichever of these suits you: " + "; ".join(said[:-1]) + "; or " + said[-1] + "."
 
 
+def one_of(steps: Any) -> str:
+    """Alternatives (`alternatives`) as the one step the customer takes, each way without what it
+    suits ("Email iTunes, get iTunes support to call you or start an online chat session."): the
+    checklist marks this step, true whichever way was taken."""
+    said = [" ".join(s.split()) for s in steps]
+    said = [s[:m.start()] if (m := _IF_IT_SUITS.search(s)) else s for s in said]
+    said = [s.rstrip(" .;,") for s in said]
+    said = [s if k == 0 or not s[1:2].islower() else s[:1].lower() + s[1:] for k, s in enumerate(said)]
+    return ", ".join(said[:-1]) + " or " + said[-1] + "."
+
+
 #: things a person knows by their name, not by a record number: the kind of that name (values enough
 #: for a table's rows to be told apart; the record's field is `<noun>_name`): a how-to's customer
 #: names the one they mean ("the photo IMG_2041.jpg", "my contact Jessica Miller"). Anything else a

@@ -18,13 +18,13 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, alternatives, customer_step, takes_time
+from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS, alternatives, customer_step, one_of, takes_time
 from ...tools.render import is_money
 from .lexicon import (with_shown, OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import PRESSES, StepInfo, is_note, is_pointer, leaves_a_state, pressed_action, promote_action
+from .steps import PRESSES, StepInfo, analyse_step, is_note, is_pointer, leaves_a_state, pressed_action, promote_action
 from .procedure_service import SERVICE_RECORDS, agent_steps, company_form, is_service_procedure, only_choosing
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require, _title_object
@@ -179,6 +179,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                  infos: list[StepInfo], truncated: bool) -> None:
         self.ex, self.doc, self.verdict, self.text, self.infos = ex, doc, verdict, text, infos
         self.truncated = truncated
+        self.choices: dict[int, str] = {}   # id of a step made of alternatives -> its label (`_choice`)
         self.fields: dict[str, _Field] = {}
         self.windows: set[str] = set()
         self.limits: dict[str, str] = {}  # field -> the comparison its first limit made (">= 100.0")
@@ -196,17 +197,29 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         shown = " ".join(with_shown(step, self.text, info.step.end).split())
         return _whole(shown) if len(shown) <= _LONGEST else step
 
+    def _choice(self, options: list[StepInfo]) -> StepInfo:
+        """Alternatives (`tools.kinds.alternatives`) as the one step the customer takes: its span the
+        run of them in the text, its label each way without what it suits (`tools.kinds.one_of`:
+        "email iTunes, get iTunes support to call you or start an online chat session")."""
+        first, last = options[0].step, options[-1].step
+        said = one_of(i.step.text for i in options)
+        info = analyse_step(replace(first, text=said, end=last.end, verb=tf.leading_verb(said)), self.text)
+        self.choices[id(info)] = said[:1].lower() + said[1:].rstrip(".") if said[1:2].islower() else said.rstrip(".")
+        return info
+
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
         # ways to one end the customer takes one of ("Email iTunes if you don't mind waiting a few days",
         # "Get iTunes support to call you if you'd like to talk on the phone", "Start an online chat
         # session if you want to talk with a representative"): the guide tells them as a choice, and the
-        # checklist records none of them as done (every one was marked done, of a customer who took one)
-        options = set() if self.service else {
-            id(self.infos[k]) for a, b in alternatives(i.step.text for i in self.infos) for k in range(a, b)}
-        acts = [i for i in self.infos if not is_note(i.step.text) and not is_pointer(i.step.text)
-                and not self._no_instruction(i) and id(i) not in options]
+        # checklist records the one step the customer takes, whichever way (`_choice`: every way was
+        # marked done, of a customer who took one; then none was, of one who had taken one)
+        runs = [] if self.service else alternatives(i.step.text for i in self.infos)
+        options = {id(self.infos[k]) for a, b in runs for k in range(a, b)}
+        chosen = {id(self.infos[a]): self._choice(self.infos[a:b]) for a, b in runs}
+        acts = [chosen.get(id(i), i) for i in self.infos if id(i) in chosen or not is_note(i.step.text)
+                and not is_pointer(i.step.text) and not self._no_instruction(i) and id(i) not in options]
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
                 "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
@@ -850,7 +863,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         # the customer's own thing; a service's agent acts on the company's record with its own tools
         self.step_acts = {j: act for j, info in enumerate(self.infos)
                           if not self.service and not step_params[j] and not info.tool_id
-                          and (act := step_act(info, said_step(info.step.text))) is not None}
+                          and (act := step_act(info, self._said(info))) is not None}
         for j, info in enumerate(self.infos):
             if info.kind != "read" and j not in self.unclaimed:
                 continue

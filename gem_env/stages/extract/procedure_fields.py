@@ -125,6 +125,23 @@ def _phrase_object(rest: str, asked: bool, counted: bool = False) -> str | None:
 
 
 #: a noun after a determiner: "the package", "your keys"
+#: a count of points as a text writes it ("5,000 points", "$3,000 points": the dollar sign a slip)
+_POINTS = re.compile(r"(?<![\w.,])\$?(\d{1,3}(?:,\d{3})+|\d+)\s+points\b", re.IGNORECASE)
+
+
+def _in_points(name: str, text: str) -> list[int]:
+    """The counts of points a text gives for what an amount field names, where it counts that in
+    points: a sentence that says the field's word (its first four letters: "redemption" of
+    "Redeeming 5,000 points yields ...") beside "N points". Empty for any other field, and for an
+    amount the text counts in money."""
+    if not name.endswith("_amount") or name == "_amount":
+        return []
+    stem = re.escape(name.split("_")[0][:4])
+    found = sorted({int(m.group(1).replace(",", "")) for sentence in re.split(r"(?<=[.!?\n])\s+", text)
+                    if re.search(rf"\b{stem}", sentence, re.IGNORECASE) for m in _POINTS.finditer(sentence)})
+    return [n for n in found if n > 0]
+
+
 _DETERMINED = re.compile(r"\b(?i:the|a|an|your|this|that|each|every|my|their|its)\s+([a-z]{3,})\b")
 
 
@@ -330,9 +347,16 @@ class FieldRules:
             return name
         if sum(1 for f in self.fields.values() if f.named) >= self.ex.max_fields:
             return None
-        self.fields[name] = _Field({"name": name, **_field_spec(name, f"{self.noun} {description}"),
-                                    "description": _clean(description, 80)},
-                                   named=True)
+        spec = _field_spec(name, f"{self.noun} {description}")
+        if (points := _in_points(name, self.text)):
+            # an amount the text counts in points ("Choose your redemption amount" of "Redeeming 5,000
+            # points"): a number of points, one of the text's own, said "5,000 points"; as money it
+            # was "$77.49", of a minimum of 3,000 points
+            name = name.removesuffix("_amount") + "_points"
+            if name in self.fields:
+                return name
+            spec = {"type": "integer", "values": points}
+        self.fields[name] = _Field({"name": name, **spec, "description": _clean(description, 80)}, named=True)
         return name
 
     # ---------------------------------------------------------------- conditions

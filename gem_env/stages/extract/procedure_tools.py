@@ -469,6 +469,12 @@ class ProcedureTools:
         procedure nor a software guide, whose commands the service runs on the system it manages."""
         return not getattr(self, "service", False) and not (self.verdict and self.verdict.labels.get("domain") == "software")
 
+    def _said(self, info: StepInfo) -> str | None:
+        """A step's label as the checklist marks it: a choice's whole (`choices`: "email iTunes, get
+        iTunes support to call you or start an online chat session", never its first way alone),
+        else the step in the text's own words (`said_step`)."""
+        return getattr(self, "choices", {}).get(id(info)) or said_step(info.step.text)
+
     def _act_step(self, flow: _Flow, j: int, info: StepInfo, guards: list[_Require]) -> None:
         """A step that takes nothing but the record, done by its act (`procedure_acts`): a row of the
         act's tool (the progress it follows, what it acts on, its label, the status it leaves) and
@@ -487,7 +493,7 @@ class ProcedureTools:
             status, first = self._status_checks(flow, info)
             checks = first + checks
         before = flow.progress
-        label = said_step(info.step.text) or target
+        label = self._said(info) or target
         while label in flow.labels:  # (the same step done again: "Click Open." twice)
             label += " again"
         flow.labels.add(label)
