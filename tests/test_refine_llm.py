@@ -57,9 +57,13 @@ def _offered(body: dict[str, Any]) -> set[str]:
     return {t["function"]["name"] for t in body.get("tools") or []}
 
 
-def model_that_waits_for(task: Task) -> Any:
+ASK = "I can do that now. Shall I go ahead?"
+
+
+def model_that_waits_for(task: Task, compiled: CompiledDomain) -> Any:
     """A scripted model: while the missing tool is not offered it says it cannot; once offered,
-    it makes the gold calls one per turn, then tells the results."""
+    it makes the gold calls one per turn, asking the customer's yes before the first change, then
+    tells the results."""
     hidden = set(task.plan.hidden)
 
     def reply(body: dict[str, Any]) -> Reply:
@@ -68,6 +72,9 @@ def model_that_waits_for(task: Task) -> Any:
         made = sum(1 for m in body["messages"] if m["role"] == "assistant" and m.get("tool_calls"))
         if made < len(task.gold_actions):
             action = task.gold_actions[made]
+            asked = any(m["role"] == "assistant" and m.get("content") == ASK for m in body["messages"])
+            if compiled.tools[action.tool].writes and not asked:
+                return Text(ASK)
             return ToolCalls([ToolCall(action.tool, action.arguments)])
         return Text("Done: " + "; ".join(task.required_outputs.values()) + ".")
     return reply
@@ -76,7 +83,7 @@ def model_that_waits_for(task: Task) -> Any:
 @pytest.fixture
 def episode_server(taskset: Any) -> Iterator[tuple[FakeOpenAIServer, Task, CompiledDomain]]:
     task, compiled = refined_variant(taskset, "miss_func")
-    with FakeOpenAIServer(model_that_waits_for(task)) as server:
+    with FakeOpenAIServer(model_that_waits_for(task, compiled)) as server:
         yield server, task, compiled
 
 

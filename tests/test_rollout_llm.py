@@ -67,15 +67,20 @@ async def roll(server: FakeOpenAIServer, shop: CompiledDomain, task: Task, repli
         await client.aclose()
 
 
-def gold_replies(task: Task) -> list[Reply]:
-    calls: list[Reply] = [ToolCalls([ToolCall(a.tool, a.arguments)]) for a in task.gold_actions]
+def gold_replies(task: Task, domain: CompiledDomain) -> list[Reply]:
+    """The gold calls, the customer's yes asked before the first change, then the outputs told."""
+    calls: list[Reply] = []
+    for a in task.gold_actions:
+        if domain.tools[a.tool].writes and not any(isinstance(r, Text) for r in calls):
+            calls.append(Text("I'm about to make that change. Shall I go ahead?"))
+        calls.append(ToolCalls([ToolCall(a.tool, a.arguments)]))
     return [*calls, Text("Done: " + "; ".join(task.required_outputs.values()) + ".")]
 
 
 async def test_a_correct_agent_is_accepted(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
-    traj = await roll(server, shop, cancel, gold_replies(cancel))
+    traj = await roll(server, shop, cancel, gold_replies(cancel, shop))
     assert traj.verification.passed, traj.verification.failed
-    assert traj.meta["llm"]["agent"]["calls"] == len(cancel.gold_actions) + 1
+    assert traj.meta["llm"]["agent"]["calls"] == len(cancel.gold_actions) + 2  # + the question and the close
     assert traj.meta["llm"]["prompt_tokens"] > 0 and traj.meta["backends"]["agent"] == {"backend": "llm", "model": "fake"}
     request = server.requests[0]
     assert request["messages"][0] == {"role": "system", "content": policy_prompt(shop.domain)}
@@ -90,7 +95,7 @@ async def test_the_agent_is_prompted_with_the_conversations_system_message(serve
     tasks, _ = make_tasks(signed, per_domain=3, seed=3, kinds=("complete",))
     task = next(t for t in tasks if t.workflow == "cancel_pending_order")
     assert task.scenario.signed_in == {"email": task.scenario.knows["email"]}
-    traj = await roll(server, signed, task, gold_replies(task))
+    traj = await roll(server, signed, task, gold_replies(task, signed))
     assert traj.verification.passed, traj.verification.failed
     prompt = policy_prompt(signed.domain, task.scenario)
     assert f"signed in with the email {task.scenario.knows['email']}." in prompt
@@ -99,21 +104,21 @@ async def test_the_agent_is_prompted_with_the_conversations_system_message(serve
 
 
 async def test_unknown_tool_is_rejected(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
-    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("refund_everything", {})]), *gold_replies(cancel)])
+    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("refund_everything", {})]), *gold_replies(cancel, shop)])
     assert "unknown tool" in traj.messages[3]["content"]
     assert traj.verification.failed == ["tool_calls_valid"]
 
 
 async def test_wrong_argument_types_are_rejected(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
     traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", {"order_id": 12345})]),
-                                              *gold_replies(cancel)])
+                                              *gold_replies(cancel, shop)])
     assert "invalid arguments" in traj.messages[3]["content"]
     assert traj.verification.failed == ["tool_calls_valid"]
 
 
 async def test_invalid_json_arguments_are_kept_raw_and_rejected(server: FakeOpenAIServer, shop: CompiledDomain,
                                                                 cancel: Task) -> None:
-    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", "{not json")]), *gold_replies(cancel)])
+    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", "{not json")]), *gold_replies(cancel, shop)])
     assert traj.messages[2]["tool_calls"][0]["function"]["arguments"] == "{not json"
     assert "not valid JSON" in traj.messages[3]["content"]
     # the raw string went back to the endpoint on the next request

@@ -117,13 +117,13 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
 SYSTEM = """\
 You turn a help-centre article, policy or how-to guide into an executable tool sandbox: one JSON \
 object with tables (entities), tools whose effects are programs over the tables, \
-workflows (2-4, one per request the document serves) and policy.
+workflows (2-4, one per request served) and policy.
 
-entities: {{name (plural), primary_key, rows (0-{max_rows} generated), fields, data}}: a table for each \
+entities: {{name (plural), primary_key, rows (0-{max_rows} generated), fields, data}}: a table per \
 thing the text names or identifies, linked by foreign keys. field {{name, type (string integer number \
 boolean date datetime json), and how rows get values: "values" [..] (+"weights"), "range" [min, max] \
 (numbers, dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
-"foreign_key" "table.key" (+"among" {{F: [..]}}, "cover" true, "apart_by" "member_id"), "default", "nullable", "unique", \
+"foreign_key" "table.key" (+"among" {{F: [..]}}, "cover" true, "apart_by" F), "default", "nullable", "unique", \
 "same_as" "product_id.name", "derived" E, \
 "by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date", "every" N \
 (+"until" E), "rises_with" "read_at", "twins" {{"same": [F], "share": 0.06}}}}. "data": [{{field: value}}] gives a reference table's rows.
