@@ -147,3 +147,12 @@ def test_a_status_read_before_a_later_change_is_told_of_its_own_record() -> None
     assert wrong_states([*head, {"role": "assistant", "content": told}], {"cancel_booking"}) == []
     wrong = "Booking BKN-12360 now shows as open."
     assert [x["value"] for x in wrong_states([*head, {"role": "assistant", "content": wrong}], {"cancel_booking"})] == ["open"]
+
+
+def test_a_tool_name_said_to_the_customer_fails_the_episode() -> None:
+    compiled, task, traj = _accepted("bank/dispute-a-charge.md")[0]
+    name = next(n for n in compiled.tools if "_" in n)
+    said = [*traj.messages[:-1], {"role": "assistant", "content": f"I ran {name} for you. Anything else?"}, traj.messages[-1]]
+    check = next(c for c in verify(task, said, compiled).checks if c.name == "no_tool_names_said")
+    assert not check.passed and check.evidence[0]["tool"] == name
+    assert next(c for c in verify(task, traj.messages, compiled).checks if c.name == "no_tool_names_said").passed

@@ -84,6 +84,7 @@ def _verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain
     checks.extend(_output_checks(task, messages))
     checks.extend(kind_checks(task, messages, compiled))
     checks.append(confirmed_check(messages, changes))
+    checks.append(_tool_names_check(messages, compiled))
     checks.append(_ended_check(messages))
     checks.extend(variant_checks(task, messages, said))
     return Verification(passed=all(c.passed for c in checks), checks=checks)
@@ -182,6 +183,17 @@ def _source_forms(value: str) -> list[str]:
     return {"yes": ["yes", "true"], "no": ["no", "false"]}.get(value.lower(), [value])
 
 
+
+
+def _tool_names_check(messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
+    """`no_tool_names_said`: the policy says never to show a tool's name to the customer ("I ran
+    find_customer_by_email for you"); a name of one word ("search") is a word, not a leak, and a
+    name the policy's own text uses (a guide's program `run_example`) is the text's word."""
+    policy = " ".join(message_text(m) for m in messages if m.get("role") == "system")
+    names = [n for n in compiled.tools if "_" in n and n not in policy]
+    found = [{"tool": n, "at": i} for i, text in spoken(messages) for n in names
+             if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)] if names else []
+    return Check(name="no_tool_names_said", passed=not found, evidence=found or None)
 
 
 def _ended_check(messages: list[dict[str, Any]]) -> Check:
