@@ -36,6 +36,7 @@ from gem_env.cli import main
 from gem_env.documents import Document
 from gem_env.io.rundir import read_jsonl
 from gem_env.simulators.llm_user import GREETING
+from gem_env.simulators.llm_user import system_prompt as user_brief
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.extract.llm import EXAMPLE_DOMAIN, EXAMPLE_TEXT
 from gem_env.stages.extract.offline import domain_slug
@@ -70,7 +71,8 @@ class Oracle:
             compiled = compile_reply_domain(reply, domain_slug(doc.id), doc)
             self.compiled = self.compiled or compiled
             for task in make_tasks(compiled, per_domain=tasks_per_domain)[0]:
-                self.scenarios[f"Your goal: {task.scenario.goal}."] = task.scenario
+                for i in range(len(task.scenario.session())):  # the LLM user's brief, one request at a time
+                    self.scenarios[user_brief(task.scenario, i)] = task.scenario
         self.targets: dict[str, str] = {}
 
     def __call__(self, body: dict[str, Any]) -> Any:
@@ -82,7 +84,7 @@ class Oracle:
         if MARKER in system:
             doc_id = next(d for d in self.targets if f"(Article {int(d[-2:])}.)" in body["messages"][1]["content"])
             return Text(self.targets[doc_id])
-        goal = next((s for key, s in self.scenarios.items() if key in system), None)
+        goal = self.scenarios.get(system)
         if goal is not None:
             return Text(self._user(goal, body["messages"][1:]))
         return JSONReply(EXAMPLE_DOMAIN)  # the extractor
