@@ -119,3 +119,13 @@ def test_reset_never_names_a_record_the_user_does_not_know(run_dir: Path) -> Non
             checked += bool(hidden)
             assert not hidden & set(re.findall(r"\b[A-Z]{2,5}-\d{3,}\b", request_text(task)))
     assert checked, "some goal names a record the user must have found"
+
+
+def test_a_task_whose_tool_comes_back_mid_conversation_is_no_trl_row(write_task) -> None:
+    """One set of methods cannot offer a tool only after the assistant said it cannot (37 of 37
+    such refined tasks were offered it from the start and scored 0.0 for using it)."""
+    from gem_env.integrations.trl_env import needs_user_turns
+    from gem_env.stages.ground.plan import EpisodePlan
+    assert not write_task.hides_tools and not needs_user_turns(write_task)
+    hidden = write_task.model_copy(update={"plan": EpisodePlan(hidden=[write_task.gold_actions[-1].tool])})
+    assert hidden.hides_tools and needs_user_turns(hidden)

@@ -60,8 +60,9 @@ def request_text(task: Task) -> str:
 
 def needs_user_turns(task: Task) -> bool:
     """Tasks that verification judges on the user's replies (a declined confirmation, a question
-    of which record): they cannot be played in TRL's loop, which has no user turns."""
-    return bool(task.declines or task.ambiguities)
+    of which record), or whose tools change between turns (`Task.hides_tools`): they cannot be
+    played in TRL's loop, which has no user turns and one set of methods."""
+    return bool(task.declines or task.ambiguities or task.hides_tools)
 
 
 def _docstring(fn: dict[str, Any]) -> str:

@@ -147,9 +147,11 @@ def load_environment(tasks: str | Path = "runs/demo", *, domain: str | None = No
     """The environment over a run directory or tasks.jsonl (optionally one domain, the first ``limit``
     tasks). ``make_user`` builds each rollout's user simulator (default: the scripted user with ``seed``)."""
     all_tasks, domains = load_task_set(tasks)
-    chosen = [t for t in all_tasks if domain is None or t.domain == domain][:limit]
+    # a row carries one tool list: a refined task whose tool comes back mid-conversation is left out
+    chosen = [t for t in all_tasks if (domain is None or t.domain == domain) and not t.hides_tools][:limit]
     if not chosen:
-        raise ValueError(f"{tasks}: no tasks" + (f" for domain {domain!r}" if domain else ""))
+        raise ValueError(f"{tasks}: no tasks" + (f" for domain {domain!r}" if domain else "")
+                         + " (refined tasks whose tool comes back mid-conversation are left out)")
     used = {t.domain for t in chosen}
     return GemToolUseEnv(chosen, {n: d for n, d in domains.items() if n in used},
                          make_user=make_user or scripted_user(seed),

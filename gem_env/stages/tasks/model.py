@@ -93,6 +93,12 @@ class Task(BaseModel):
     def request_workflows(self) -> list[str]:
         return list(self._request_workflows)
 
+    @property
+    def hides_tools(self) -> bool:
+        """A refined task whose tool set changes mid-conversation (a tool comes back only once the
+        assistant has said it cannot): an adapter with one fixed tool list cannot play it."""
+        return self.plan is not None and bool(self.plan.hidden)
+
     def __eq__(self, other: object) -> bool:
         """Equal records (the request workflows, kept aside, are no part of one)."""
         if not isinstance(other, Task):
