@@ -15,6 +15,7 @@ from typing import Any
 from ..simulators.base import asks_confirmation
 from ..trajectory import Check
 from .verify_kinds import _NO
+from .verify_text import message_text
 
 
 def confirmed_check(messages: list[dict[str, Any]], changes: list[tuple[int, str]]) -> Check:
@@ -22,7 +23,7 @@ def confirmed_check(messages: list[dict[str, Any]], changes: list[tuple[int, str
     problems = []
     for at, tool in changes:
         last_user = max((i for i in range(at) if messages[i].get("role") == "user"), default=None)
-        if last_user is None or _NO.search(_text(messages[last_user])):
+        if last_user is None or _NO.search(message_text(messages[last_user])):
             problems.append({"tool": tool, "at": at, "why": "no yes from the customer before it"})
             continue
         since = max((i for i, _ in changes if i < last_user), default=-1)
@@ -34,12 +35,7 @@ def confirmed_check(messages: list[dict[str, Any]], changes: list[tuple[int, str
 def _yes_to_confirmation(messages: list[dict[str, Any]], i: int) -> bool:
     """Whether message `i` is the customer's answer, not a no, to the assistant's spoken
     confirmation question right before it (a question beside a tool call is not waited for)."""
-    if messages[i].get("role") != "user" or _NO.search(_text(messages[i])):
+    if messages[i].get("role") != "user" or _NO.search(message_text(messages[i])):
         return False
     asked = next((m for m in reversed(messages[:i]) if m.get("role") == "assistant"), None)
-    return asked is not None and not asked.get("tool_calls") and asks_confirmation(_text(asked))
-
-
-def _text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    return content if isinstance(content, str) else ""
+    return asked is not None and not asked.get("tool_calls") and asks_confirmation(message_text(asked))
